@@ -1,0 +1,46 @@
+# Robotkontor: `make run` starts everything, `make test` runs the suite. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+
+.PHONY: install run test lint format bench static messages clean-data
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(INSTALLED) $(NODE_INSTALLED)
+
+static: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: static
+	$(PY) -m config.run
+
+test: install
+	bash platform/scripts/ensure-chromium.sh
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) -m bench
+
+messages: $(INSTALLED)
+	$(PY) manage.py makemessages --locale da --ignore '.venv/*' --ignore 'node_modules/*'
+	$(PY) manage.py compilemessages --locale da --ignore '.venv/*'

@@ -1,0 +1,21 @@
+"""Run every benchmark: ``python -m bench`` (or ``make bench``)."""
+
+import os
+
+import django
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import provisioning
+
+    call_command("migrate_all", verbosity=0)
+    for benchmark in (provisioning,):
+        print(benchmark.report(benchmark.run()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Catalog endpoints, mounted under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from catalog import api
+
+router = SimpleRouter()
+router.register("catalog/robots", api.RobotViewSet, basename="catalog-robot")
+router.register(
+    r"catalog/robots/(?P<robot_slug>[a-z0-9-]+)/versions",
+    api.RobotVersionViewSet,
+    basename="catalog-robot-version",
+)
+
+urlpatterns = router.urls

@@ -1,0 +1,19 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from tenants import api as tenants_api
+
+router = DefaultRouter()
+router.register("organisations", tenants_api.OrganisationViewSet, basename="organisation")
+router.register("tokens", tenants_api.ApiTokenViewSet, basename="api-token")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/me/", tenants_api.CurrentUserView.as_view(), name="api-me"),
+    path("v1/key-figures/", tenants_api.KeyFigureListView.as_view(), name="api-key-figures"),
+    path("v1/", include("catalog.api_urls")),
+    path("v1/", include("catalog.intake.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

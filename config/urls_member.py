@@ -1,0 +1,12 @@
+"""A member organisation's site, on <slug>.<base domain> (the member's schema)."""
+
+from django.urls import path
+
+from config.urls_common import urlpatterns as common
+from tenants import views
+
+urlpatterns = [
+    *common,
+    path("people/", views.PeopleView.as_view(), name="people"),
+    path("people/invite/", views.InviteView.as_view(), name="invite"),
+]

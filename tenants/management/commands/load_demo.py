@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from catalog import demo as catalog_demo
+from tenants import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo partnership (idempotent)."
+
+    def handle(self, *args, **options):
+        logins = demo.load()
+        robots = catalog_demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
+        for url, email, role in logins:
+            self.stdout.write(f"  {url:<32} {email:<28} {role}")
+        self.stdout.write(f"  Password for every demo user: {demo.DEMO_PASSWORD}")
+        if robots:
+            self.stdout.write(f"Added {robots} demo robots to the catalog.")

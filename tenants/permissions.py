@@ -1,0 +1,92 @@
+"""The one place that decides who may do what. Pages and the API both ask here.
+
+A person's rights come from their membership of the organisation whose site (host) they
+are on. Office roles are memberships of the office organisation (the public schema).
+"""
+
+from enum import StrEnum
+
+from rest_framework.permissions import BasePermission
+
+from tenants.models import MEMBER_ROLES, OFFICE_ROLES, Membership, Organisation, Role
+
+
+class Capability(StrEnum):
+    VIEW_SITE = "view_site"
+    INVITE_PEOPLE = "invite_people"
+    MANAGE_ORGANISATIONS = "manage_organisations"
+    MANAGE_KEY_FIGURES = "manage_key_figures"
+    APPROVE_ORDERS = "approve_orders"
+    VIEW_BILLING = "view_billing"
+    MANAGE_BILLING = "manage_billing"
+    MANAGE_CATALOG = "manage_catalog"
+    OPERATE_ROBOTS = "operate_robots"
+
+
+_EVERYONE = {Capability.VIEW_SITE}
+ROLE_CAPABILITIES: dict[str, set[Capability]] = {
+    Role.MEMBER: _EVERYONE,
+    Role.PROCESS_OWNER: _EVERYONE | {Capability.APPROVE_ORDERS, Capability.VIEW_BILLING},
+    Role.MEMBER_ADMIN: _EVERYONE
+    | {
+        Capability.APPROVE_ORDERS,
+        Capability.INVITE_PEOPLE,
+        Capability.MANAGE_KEY_FIGURES,
+        Capability.VIEW_BILLING,
+    },
+    Role.OFFICE_OPERATOR: _EVERYONE | {Capability.OPERATE_ROBOTS},
+    Role.OFFICE_DEVELOPER: _EVERYONE | {Capability.MANAGE_CATALOG, Capability.OPERATE_ROBOTS},
+    Role.OFFICE_ADMIN: _EVERYONE
+    | {
+        Capability.INVITE_PEOPLE,
+        Capability.MANAGE_ORGANISATIONS,
+        Capability.MANAGE_KEY_FIGURES,
+        Capability.MANAGE_CATALOG,
+        Capability.OPERATE_ROBOTS,
+        Capability.VIEW_BILLING,
+    },
+    Role.FINANCE: _EVERYONE | {Capability.VIEW_BILLING, Capability.MANAGE_BILLING},
+}
+
+
+def membership(user, organisation: Organisation) -> Membership | None:
+    """The user's membership of the organisation, memoised on the user for the request."""
+    if not user or not user.is_authenticated or organisation is None:
+        return None
+    memo = user.__dict__.setdefault("_memberships", {})
+    if organisation.pk not in memo:
+        memo[organisation.pk] = (
+            Membership.objects.filter(user=user, organisation=organisation).first()
+            if user.is_active
+            else None
+        )
+    return memo[organisation.pk]
+
+
+def can(user, organisation: Organisation, capability: Capability) -> bool:
+    found = membership(user, organisation)
+    return found is not None and capability in ROLE_CAPABILITIES[found.role]
+
+
+def allowed_roles(organisation: Organisation) -> frozenset[str]:
+    """Office roles belong to the office, member roles to members (finance exists in both)."""
+    return OFFICE_ROLES if organisation.is_office else MEMBER_ROLES
+
+
+def can_invite(user, site: Organisation, target: Organisation, role: str) -> bool:
+    """Office admins invite to any organisation; member admins only to their own."""
+    if role not in allowed_roles(target):
+        return False
+    if not can(user, site, Capability.INVITE_PEOPLE):
+        return False
+    return site.is_office or site.pk == target.pk
+
+
+class HasCapability(BasePermission):
+    """DRF permission: the view names ``required_capability`` for the request's organisation."""
+
+    message = "You do not have permission to do this in this organisation."
+
+    def has_permission(self, request, view):
+        capability = getattr(view, "required_capability", Capability.VIEW_SITE)
+        return can(request.user, request.tenant, capability)

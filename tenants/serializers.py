@@ -1,0 +1,81 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from tenants.models import ApiToken, KeyFigure, Membership, Organisation, User
+
+
+class KeyFigureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KeyFigure
+        fields = ["kind", "value", "valid_from", "source"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    domains = serializers.SlugRelatedField(many=True, read_only=True, slug_field="domain")
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "cvr",
+            "ean",
+            "street",
+            "postcode",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "vat_status",
+            "is_active",
+            "domains",
+            "created_at",
+        ]
+        read_only_fields = ["id", "is_active", "domains", "created_at"]
+        # Uniqueness is decided by the provisioning service (slug, domain and schema together).
+        extra_kwargs = {"slug": {"validators": []}}
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role"]
+
+
+class CurrentUserSerializer(serializers.ModelSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "memberships"]
+        read_only_fields = ["id", "email", "memberships"]
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A personal API token as listed: never its key, nor the key's hash."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "key_prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = ["id", "key_prefix", "created_at", "last_used_at"]
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(_("The expiry must be in the future."))
+        return value
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    """A token just created: the one and only time its plain key is shown."""
+
+    key = serializers.CharField(
+        read_only=True, help_text="The secret key. Shown once; store it now."
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]

@@ -1,0 +1,271 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from robots.workitems.models import WorkItem, WorkQueue
+from tenants import selectors, services
+from tenants.forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    InvitationForm,
+    KeyFigureForm,
+    OrganisationForm,
+)
+from tenants.models import Organisation
+from tenants.permissions import Capability, can
+
+
+def unknown_host(request):
+    """No organisation answers on this host: a plain 404, never an error page."""
+    return render(request, "404.html", status=404)
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class SiteView(AccessMixin, View):
+    """A page on an organisation's site: signed in, member of this site, with a capability.
+
+    Anonymous visitors are sent to the login page; members of other organisations get 403.
+    """
+
+    capability = Capability.VIEW_SITE
+    office_only = False
+    members_only = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        tenant = request.tenant
+        if (self.office_only and not tenant.is_office) or (self.members_only and tenant.is_office):
+            raise PermissionDenied
+        if not can(request.user, tenant, self.capability):
+            raise PermissionDenied(_("You do not have access to this page."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class HomeView(SiteView, TemplateView):
+    def get_template_names(self):
+        if self.request.tenant.is_office:
+            return ["tenants/office_home.html"]
+        return ["tenants/member_home.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tenant = self.request.tenant
+        if tenant.is_office:
+            context["counts"] = selectors.organisation_counts()
+            context["users_count"] = selectors.users_count()
+        else:
+            context["people_count"] = selectors.memberships_of(tenant).count()
+            context["queue_count"] = WorkQueue.objects.count()
+            context["open_items"] = WorkItem.objects.filter(
+                status__in=[WorkItem.Status.NEW, WorkItem.Status.IN_PROGRESS]
+            ).count()
+            context["manual_items"] = WorkItem.objects.filter(
+                status=WorkItem.Status.BUSINESS_EXCEPTION
+            ).count()
+        return context
+
+
+class OrganisationListView(SiteView, TemplateView):
+    office_only = True
+    template_name = "tenants/organisation_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organisations"] = selectors.organisations_for_office()
+        return context
+
+
+class OrganisationCreateView(SiteView):
+    office_only = True
+    capability = Capability.MANAGE_ORGANISATIONS
+    template_name = "tenants/organisation_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": OrganisationForm()})
+
+    def post(self, request):
+        form = OrganisationForm(request.POST)
+        if form.is_valid():
+            try:
+                organisation = services.provision_organisation(**form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s is created.") % {"name": organisation.name})
+                return redirect("organisation_detail", slug=organisation.slug)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class OrganisationDetailView(SiteView):
+    office_only = True
+    template_name = "tenants/organisation_detail.html"
+
+    def context(self, organisation, **extra):
+        return {
+            "organisation": organisation,
+            "site_url": services.site_url(organisation),
+            "memberships": selectors.memberships_of(organisation),
+            "invitations": selectors.open_invitations_of(organisation),
+            "key_figures": organisation.key_figures.all(),
+            "invitation_form": InvitationForm(organisation=organisation),
+            "key_figure_form": KeyFigureForm(),
+            **extra,
+        }
+
+    def get(self, request, slug):
+        organisation = get_object_or_404(Organisation, slug=slug)
+        return render(request, self.template_name, self.context(organisation))
+
+
+class InviteView(SiteView):
+    """Invite a person: office admins to any organisation, member admins to their own."""
+
+    capability = Capability.INVITE_PEOPLE
+
+    def post(self, request, slug=None):
+        if request.tenant.is_office:
+            organisation = get_object_or_404(Organisation, slug=slug)
+            target = redirect("organisation_detail", slug=slug)
+        else:
+            organisation = request.tenant
+            target = redirect("people")
+        form = InvitationForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            services.invite(
+                inviter=request.user,
+                site=request.tenant,
+                organisation=organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+            messages.success(
+                request,
+                _("An invitation is on its way to %(email)s.")
+                % {"email": form.cleaned_data["email"]},
+            )
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return target
+
+
+class KeyFigureCreateView(SiteView):
+    office_only = True
+    capability = Capability.MANAGE_KEY_FIGURES
+
+    def post(self, request, slug):
+        organisation = get_object_or_404(Organisation, slug=slug)
+        form = KeyFigureForm(request.POST)
+        if form.is_valid():
+            services.set_key_figure(organisation=organisation, **form.cleaned_data)
+            messages.success(request, _("The key figure is saved."))
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("organisation_detail", slug=slug)
+
+
+class PeopleView(SiteView):
+    members_only = True
+    template_name = "tenants/people.html"
+
+    def get(self, request):
+        organisation = request.tenant
+        return render(
+            request,
+            self.template_name,
+            {
+                "memberships": selectors.memberships_of(organisation),
+                "invitations": selectors.open_invitations_of(organisation),
+                "invitation_form": InvitationForm(organisation=organisation),
+            },
+        )
+
+
+class ApiTokenView(SiteView):
+    template_name = "tenants/api_tokens.html"
+
+    def get(self, request):
+        return self.page(request, ApiTokenForm())
+
+    def page(self, request, form, new_key=None, status=200):
+        tokens = selectors.tokens_of(request.user, request.tenant)
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "tokens": tokens, "new_key": new_key},
+            status=status,
+        )
+
+    def post(self, request):
+        if "revoke" in request.POST:
+            token = get_object_or_404(
+                selectors.tokens_of(request.user, request.tenant), pk=request.POST["revoke"]
+            )
+            services.revoke_api_token(token=token, actor=request.user)
+            messages.success(request, _("The token is revoked."))
+            return redirect("api_tokens")
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return self.page(request, form, status=400)
+        _token, key = services.issue_api_token(
+            user=request.user, organisation=request.tenant, name=form.cleaned_data["name"]
+        )
+        return self.page(request, ApiTokenForm(), new_key=key)
+
+
+class AcceptInvitationView(View):
+    template_name = "tenants/accept_invitation.html"
+
+    def get(self, request, token):
+        invitation = services.open_invitation(token)
+        return self.page(request, invitation, AcceptInvitationForm())
+
+    def page(self, request, invitation, form, status=200):
+        if invitation is None:
+            return render(request, "tenants/invitation_invalid.html", status=404)
+        return render(
+            request, self.template_name, {"invitation": invitation, "form": form}, status=status
+        )
+
+    def post(self, request, token):
+        invitation = services.open_invitation(token)
+        if invitation is None:
+            return self.page(request, None, None)
+        if invitation.organisation_id != request.tenant.pk:
+            raise PermissionDenied
+        user = request.user if request.user.is_authenticated else None
+        form = AcceptInvitationForm(request.POST) if user is None else None
+        if form is not None and not form.is_valid():
+            return self.page(request, invitation, form, status=400)
+        try:
+            user = services.accept_invitation(
+                invitation=invitation,
+                user=user,
+                password=form.cleaned_data["password1"] if form else None,
+                full_name=form.cleaned_data["full_name"] if form else "",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("account_login")
+        if not request.user.is_authenticated:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("Welcome to %(organisation)s.") % {"organisation": invitation.organisation}
+        )
+        return redirect("home")

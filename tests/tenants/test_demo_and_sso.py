@@ -1,0 +1,95 @@
+import pytest
+from allauth.socialaccount.models import SocialApp
+from django.core.management import call_command
+from django.test import Client
+
+from catalog.models import RobotVersion
+from tenants.models import Domain, KeyFigure, Membership, Organisation, User
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return (
+        list(Organisation.objects.order_by("pk").values()),
+        list(Domain.objects.order_by("pk").values()),
+        list(KeyFigure.objects.order_by("pk").values()),
+        list(Membership.objects.order_by("pk").values("user_id", "organisation_id", "role")),
+        list(User.objects.order_by("pk").values("email", "password")),
+        list(RobotVersion.objects.order_by("pk").values("robot__slug", "version", "status")),
+    )
+
+
+def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
+    call_command("load_demo")
+    output = capsys.readouterr().out
+    assert "http://aarhus.localhost:8000/" in output and "admin@robotkontor.dk" in output
+    kinds = Organisation.objects.values_list("kind", flat=True)
+    assert sorted(kinds).count("municipality") == 4
+    assert sorted(kinds).count("housing") == 3
+    assert KeyFigure.objects.filter(kind="population").count() == 4
+    assert KeyFigure.objects.filter(kind="housing_units").count() == 3
+    assert RobotVersion.objects.filter(status="production").count() == 5
+    before = snapshot()
+    call_command("load_demo")
+    assert snapshot() == before
+
+
+def test_demo_has_a_user_for_every_role():
+    call_command("load_demo")
+    roles = set(Membership.objects.values_list("role", flat=True))
+    assert roles == {
+        "member",
+        "process_owner",
+        "member_admin",
+        "office_operator",
+        "office_developer",
+        "office_admin",
+        "finance",
+    }
+
+
+def test_single_sign_on_is_offered_only_on_its_organisations_site(aarhus, odense):
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="aarhus-ad",
+        name="Aarhus AD",
+        client_id="robotkontor",
+        secret="hemmelig",
+        settings={"organisation": "aarhus", "server_url": "https://login.aarhus.example"},
+    )
+    aarhus_login = Client(HTTP_HOST="aarhus.localhost").get("/accounts/login/")
+    odense_login = Client(HTTP_HOST="odense.localhost").get("/accounts/login/")
+    assert "Aarhus AD" in aarhus_login.content.decode()
+    assert "Aarhus AD" not in odense_login.content.decode()
+
+
+def test_configure_sso_command_sets_up_a_provider_for_one_organisation(aarhus, odense):
+    call_command(
+        "configure_sso",
+        "aarhus",
+        "--provider=openid_connect",
+        "--name=Aarhus AD",
+        "--client-id=robotkontor",
+        "--secret=hemmelig",
+        "--server-url=https://login.aarhus.example",
+    )
+    app = SocialApp.objects.get()
+    assert app.settings["organisation"] == "aarhus"
+    assert (
+        "Aarhus AD" in Client(HTTP_HOST="aarhus.localhost").get("/accounts/login/").content.decode()
+    )
+    assert (
+        "Aarhus AD"
+        not in Client(HTTP_HOST="odense.localhost").get("/accounts/login/").content.decode()
+    )
+
+
+def test_configure_sso_refuses_incomplete_settings(aarhus):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--secret"):
+        call_command("configure_sso", "aarhus", "--provider=openid_connect", "--name=X")
+    with pytest.raises(CommandError, match="No member organisation"):
+        call_command("configure_sso", "ukendt", "--provider=saml", "--name=X", "--metadata-url=u")
+    assert not SocialApp.objects.exists()
