@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog import audit
 from catalog.models import Robot, RobotAttachment, RobotVersion
@@ -260,6 +261,24 @@ def allowed_transitions(robot_version: RobotVersion, actor) -> list[str]:
     ]
 
 
+def _check_not_deployed(robot_version: RobotVersion) -> None:
+    """A version members still run cannot retire until their deployments move."""
+    in_use = robot_version.deployments.exclude(status="retired").count()
+    if in_use:
+        raise ValidationError(
+            {
+                "to": ngettext(
+                    "%(count)d deployment still uses this version: move it to another "
+                    "version before retiring this one.",
+                    "%(count)d deployments still use this version: move them to another "
+                    "version before retiring this one.",
+                    in_use,
+                )
+                % {"count": in_use}
+            }
+        )
+
+
 @transaction.atomic
 def transition_version(robot_version: RobotVersion, to_status: str, actor) -> RobotVersion:
     """Move a version through its stages; refused (with the reason) unless allowed."""
@@ -268,6 +287,8 @@ def transition_version(robot_version: RobotVersion, to_status: str, actor) -> Ro
     refusal = transition_refusal(robot_version, to_status, actor)
     if refusal:
         raise ValidationError({"to": refusal})
+    if to_status == Status.RETIRED:
+        _check_not_deployed(robot_version)
     from_status = robot_version.status
     now = timezone.now()
     changes = {"status": [from_status, to_status]}

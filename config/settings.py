@@ -56,6 +56,7 @@ SHARED_APPS = [
     "drf_spectacular",
     "catalog",
     "catalog.intake",
+    "catalog.orders",
     "robots",
     "billing",
 ]
@@ -269,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RobotVersionStatusEnum": "catalog.models.RobotVersion.Status",
         "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
+        "OrderStatusEnum": "catalog.orders.models.Order.Status",
+        "DeploymentStatusEnum": "robots.models.Deployment.Status",
     },
 }
 

@@ -2,11 +2,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from robots import api as robots_api
 from tenants import api as tenants_api
 
 router = DefaultRouter()
 router.register("organisations", tenants_api.OrganisationViewSet, basename="organisation")
 router.register("tokens", tenants_api.ApiTokenViewSet, basename="api-token")
+router.register("deployments", robots_api.DeploymentViewSet, basename="deployment")
+router.register("notifications", tenants_api.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -14,6 +17,7 @@ urlpatterns = [
     path("v1/key-figures/", tenants_api.KeyFigureListView.as_view(), name="api-key-figures"),
     path("v1/", include("catalog.api_urls")),
     path("v1/", include("catalog.intake.api_urls")),
+    path("v1/", include("catalog.orders.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from robots.views import DeploymentListView
 from tenants import views
 
 urlpatterns = [
@@ -13,4 +14,12 @@ urlpatterns = [
     path("profile/tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
     path("catalog/", include("catalog.urls")),
     path("ideas/", include("catalog.intake.urls")),
+    path("orders/", include("catalog.orders.urls")),
+    path("deployments/", DeploymentListView.as_view(), name="deployments"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/badge/",
+        views.NotificationBadgeView.as_view(),
+        name="notification_badge",
+    ),
 ]

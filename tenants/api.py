@@ -2,17 +2,19 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from tenants import selectors, services
-from tenants.models import ApiToken, KeyFigure, Membership
+from tenants import notifications, selectors, services
+from tenants.models import ApiToken, KeyFigure, Membership, Notification
 from tenants.permissions import Capability, HasCapability
 from tenants.serializers import (
     ApiTokenSerializer,
     CurrentUserSerializer,
     KeyFigureSerializer,
     NewApiTokenSerializer,
+    NotificationSerializer,
     OrganisationSerializer,
 )
 
@@ -146,3 +148,23 @@ class ApiTokenViewSet(
 
     def perform_destroy(self, instance):
         services.revoke_api_token(token=instance, actor=self.request.user)
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's notifications on this site, newest first."""
+
+    serializer_class = NotificationSerializer
+    permission_classes = [HasCapability]
+    queryset = Notification.objects.none()  # for the schema; requests read selectors.inbox
+    filterset_fields = {"read_at": ["isnull"]}
+
+    def get_queryset(self):
+        return selectors.inbox(self.request.user, self.request.tenant)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one notification as read."""
+        notification = self.get_object()
+        notifications.mark_read(user=request.user, organisation=request.tenant, pk=notification.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import ApiToken, Invitation, Membership, Organisation, User
+from tenants.models import ApiToken, Invitation, Membership, Notification, Organisation, User
 
 
 def member_schema_names() -> list[str]:
@@ -46,3 +46,12 @@ def users_count() -> int:
 
 def tokens_of(user: User, organisation: Organisation) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, organisation=organisation, revoked_at__isnull=True)
+
+
+def inbox(user: User, organisation: Organisation) -> QuerySet[Notification]:
+    """The person's notifications on this site, newest first."""
+    return Notification.objects.filter(recipient=user, organisation=organisation)
+
+
+def unread_count(user: User, organisation: Organisation) -> int:
+    return inbox(user, organisation).filter(read_at__isnull=True).count()

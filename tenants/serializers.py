@@ -2,7 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from tenants.models import ApiToken, KeyFigure, Membership, Organisation, User
+from tenants.models import ApiToken, KeyFigure, Membership, Notification, Organisation, User
 
 
 class KeyFigureSerializer(serializers.ModelSerializer):
@@ -79,3 +79,12 @@ class NewApiTokenSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "key"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "text", "url", "created_at", "read_at"]
+        read_only_fields = fields

@@ -8,6 +8,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from robots.workitems.models import WorkItem, WorkQueue
+from tenants import notifications as notifications_service
 from tenants import selectors, services
 from tenants.forms import (
     AcceptInvitationForm,
@@ -269,3 +270,27 @@ class AcceptInvitationView(View):
             request, _("Welcome to %(organisation)s.") % {"organisation": invitation.organisation}
         )
         return redirect("home")
+
+
+class NotificationListView(SiteView):
+    """The person's notifications on this site, newest first; a button marks them read."""
+
+    def get(self, request):
+        notifications = list(selectors.inbox(request.user, request.tenant)[:100])
+        return render(request, "tenants/notifications.html", {"notifications": notifications})
+
+    def post(self, request):
+        notifications_service.mark_read(user=request.user, organisation=request.tenant)
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("notifications")
+
+
+class NotificationBadgeView(SiteView):
+    """The unread count next to the link, fetched by htmx so no page pays for it."""
+
+    def get(self, request):
+        return render(
+            request,
+            "tenants/notification_badge.html",
+            {"unread": selectors.unread_count(request.user, request.tenant)},
+        )

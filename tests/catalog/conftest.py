@@ -85,3 +85,57 @@ def archive(content: bytes = b"PK robot package"):
     return SimpleUploadedFile("robot.zip", content, content_type="application/zip"), (
         hashlib.sha256(content).hexdigest()
     )
+
+
+PARAMETERS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "afdeling": {"type": "string", "title": "Afdeling", "minLength": 2},
+        "dage_frist": {"type": "integer", "title": "Svarfrist i dage", "minimum": 1, "maximum": 30},
+        "send_kvittering": {"type": "boolean", "title": "Send kvittering"},
+        "system": {"type": "string", "enum": ["EG Bolig", "UNIK Bolig4"]},
+    },
+    "required": ["afdeling", "dage_frist"],
+    "additionalProperties": False,
+}
+VALID_PARAMETERS = {"afdeling": "Vest", "dage_frist": 14}
+
+
+@pytest.fixture
+def staff(aarhus, make_user):
+    return make_user("sagsbehandler@aarhus.dk", aarhus, Role.MEMBER)
+
+
+@pytest.fixture
+def process_owner(aarhus, make_user):
+    return make_user("procesejer@aarhus.dk", aarhus, Role.PROCESS_OWNER)
+
+
+@pytest.fixture
+def operator(office, make_user):
+    return make_user("drift@robotkontor.dk", office, Role.OFFICE_OPERATOR)
+
+
+@pytest.fixture
+def orderable(make_robot, in_production):
+    """A robot with a parameter schema and a version in production."""
+    return in_production(make_robot(parameters_schema=PARAMETERS_SCHEMA))
+
+
+@pytest.fixture
+def place(aarhus, staff, process_owner, orderable):
+    from catalog.orders import services as orders
+
+    def make(**fields):
+        values = {
+            "organisation": aarhus,
+            "actor": staff,
+            "robot_version": orderable,
+            "process_owner": process_owner,
+            "parameters": dict(VALID_PARAMETERS),
+            "proposed_schedule": "0 6 * * 1-5",
+        }
+        values.update(fields)
+        return orders.place_order(**values)
+
+    return make
