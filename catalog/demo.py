@@ -92,6 +92,61 @@ ROBOTS = [
         "maturity": Robot.Maturity.PILOT,
         "estimated_minutes_saved": Decimal("3"),
     },
+    {
+        "slug": "kontanthjaelp-kontrol",
+        "kind": Robot.Kind.RPA,
+        "name_da": "Kontrol af kontanthjælp",
+        "name_en": "Cash benefit check",
+        "summary_da": "Sammenholder udbetalt kontanthjælp med indkomstregisteret og markerer "
+        "sager med afvigelser.",
+        "summary_en": "Compares paid cash benefit with the income register and flags cases "
+        "with discrepancies.",
+        "category": Robot.Category.SOCIAL,
+        "systems": ["KMD", "eIndkomst"],
+        "member_kinds": [MUNICIPALITY],
+        "maturity": Robot.Maturity.PROVEN,
+        "estimated_minutes_saved": Decimal("15"),
+        "credential_types": ["Funktionscertifikat (OCES)"],
+        "parameters_schema": {
+            "type": "object",
+            "properties": {
+                "jobcenter": {"type": "string", "title": "Jobcenter"},
+                "threshold": {
+                    "type": "integer",
+                    "title": "Afvigelse før markering (kr.)",
+                    "minimum": 0,
+                },
+            },
+            "required": ["jobcenter"],
+        },
+    },
+    {
+        "slug": "kontoplan",
+        "kind": Robot.Kind.RPA,
+        "name_da": "Opdatering af kontoplan",
+        "name_en": "Chart of accounts update",
+        "summary_da": "Opretter og lukker konti i økonomisystemet ud fra et godkendt regneark.",
+        "summary_en": "Opens and closes accounts in the finance system from an approved "
+        "spreadsheet.",
+        "category": Robot.Category.FINANCE,
+        "systems": ["SAP", "EG Bolig"],
+        "member_kinds": [MUNICIPALITY, HOUSING],
+        "maturity": Robot.Maturity.MATURE,
+        "estimated_minutes_saved": Decimal("6"),
+    },
+    {
+        "slug": "reparationsbot",
+        "kind": Robot.Kind.BOT,
+        "name_da": "Booking af reparationsbesøg",
+        "name_en": "Repair visit booking bot",
+        "summary_da": "Lader beboere melde en fejl og booke et besøg af ejendomsfunktionæren.",
+        "summary_en": "Lets tenants report a fault and book a visit by the caretaker.",
+        "category": Robot.Category.TENANCY,
+        "systems": ["UNIK Bolig4", "Outlook"],
+        "member_kinds": [HOUSING],
+        "maturity": Robot.Maturity.PILOT,
+        "estimated_minutes_saved": Decimal("8"),
+    },
 ]
 
 AUTHOR = "udvikler@robotkontor.dk"

@@ -105,6 +105,7 @@ MEMBER_USERS = [
     ("admin@aarhus.dk", "Anders Admin", Role.MEMBER_ADMIN),
     ("okonomi@aarhus.dk", "Karen Økonomi", Role.FINANCE),
     ("medarbejder@aab.dk", "Bente Boligadministration", Role.MEMBER),
+    ("procesejer@aab.dk", "Poul Procesejer", Role.PROCESS_OWNER),
 ]
 
 

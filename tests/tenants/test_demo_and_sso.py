@@ -3,7 +3,10 @@ from allauth.socialaccount.models import SocialApp
 from django.core.management import call_command
 from django.test import Client
 
+from catalog.intake.models import Idea
 from catalog.models import RobotVersion
+from catalog.orders.models import Order
+from robots.models import Deployment
 from tenants.models import Domain, KeyFigure, Membership, Organisation, User
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +20,9 @@ def snapshot():
         list(Membership.objects.order_by("pk").values("user_id", "organisation_id", "role")),
         list(User.objects.order_by("pk").values("email", "password")),
         list(RobotVersion.objects.order_by("pk").values("robot__slug", "version", "status")),
+        list(Order.objects.order_by("pk").values("robot__slug", "status", "deployment_id")),
+        list(Idea.objects.order_by("pk").values("title", "status", "robot_id")),
+        list(Deployment.objects.order_by("pk").values("name", "status")),
     )
 
 
@@ -29,7 +35,11 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     assert sorted(kinds).count("housing") == 3
     assert KeyFigure.objects.filter(kind="population").count() == 4
     assert KeyFigure.objects.filter(kind="housing_units").count() == 3
-    assert RobotVersion.objects.filter(status="production").count() == 5
+    assert RobotVersion.objects.filter(status="production").count() == 8
+    # Orders and ideas in every stage, so every page has something to show.
+    assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
+    assert set(Idea.objects.values_list("status", flat=True)) == set(Idea.Status.values)
+    assert Deployment.objects.filter(status="active").count() == 2
     before = snapshot()
     call_command("load_demo")
     assert snapshot() == before

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from catalog import demo as catalog_demo
+from catalog.intake import demo as intake_demo
+from catalog.orders import demo as orders_demo
 from tenants import demo
 
 
@@ -10,9 +12,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = demo.load()
         robots = catalog_demo.load()
+        orders = orders_demo.load()
+        ideas = intake_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
         self.stdout.write(f"  Password for every demo user: {demo.DEMO_PASSWORD}")
         if robots:
             self.stdout.write(f"Added {robots} demo robots to the catalog.")
+        if orders or ideas:
+            self.stdout.write(f"Added {orders} demo orders and {ideas} demo ideas.")

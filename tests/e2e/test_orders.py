@@ -1,0 +1,102 @@
+"""A member orders a robot in the browser, its process owner approves, the office accepts,
+tests and activates it, and the member then sees the deployment."""
+
+import pytest
+
+from catalog import services as catalog_services
+from catalog.models import RobotVersion
+from catalog.orders.models import Order
+from tenants.models import Organisation, Role
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "mailbox": {"type": "string", "title": "Postkasse med svar", "format": "email"},
+        "reply_days": {"type": "integer", "title": "Svarfrist (dage)", "minimum": 1},
+    },
+    "required": ["mailbox"],
+}
+
+
+def robot_in_production(developer, reviewer):
+    robot = catalog_services.create_robot(
+        actor=developer,
+        slug="lejetilbud",
+        kind="rpa",
+        name_da="Svar på lejetilbud",
+        summary_da="Registrerer ja/nej-svar på lejetilbud",
+        category="rental",
+        member_kinds=[Organisation.Kind.MUNICIPALITY],
+        parameters_schema=SCHEMA,
+    )
+    version = catalog_services.create_version(
+        robot=robot,
+        actor=developer,
+        version="1.0.0",
+        git_repository="https://git.robotkontor.dk/robotter/lejetilbud.git",
+        git_commit="0123456789abcdef0123456789abcdef01234567",
+    )
+    catalog_services.transition_version(version, RobotVersion.Status.TEST, developer)
+    catalog_services.transition_version(version, RobotVersion.Status.APPROVED, reviewer)
+    catalog_services.transition_version(version, RobotVersion.Status.PRODUCTION, reviewer)
+    return robot
+
+
+def click_action(page, action):
+    page.click(f"[data-testid=order-actions] button[data-action={action}]")
+    page.wait_for_load_state()
+
+
+def test_member_orders_a_robot_and_the_office_activates_it(
+    page, site_url, office, aarhus, make_user
+):
+    developer = make_user("udvikler@robotkontor.dk", office, Role.OFFICE_DEVELOPER)
+    reviewer = make_user("anden@robotkontor.dk", office, Role.OFFICE_DEVELOPER)
+    make_user("mette@aarhus.dk", aarhus, Role.MEMBER)
+    make_user("per@aarhus.dk", aarhus, Role.PROCESS_OWNER)
+    robot = robot_in_production(developer, reviewer)
+
+    sign_in(page, site_url(aarhus, "/accounts/login/"), "mette@aarhus.dk")
+    page.goto(site_url(aarhus, f"/catalog/{robot.slug}/"))
+    page.click("[data-testid=order-robot]")
+    page.wait_for_load_state()
+    page.fill("#id_param_mailbox", "ikke-en-adresse")
+    page.fill("#id_proposed_schedule", "0 6 * * 1-5")
+    page.click("[data-testid=order-form] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#id_param_mailbox-error").count() == 1  # field-level error
+    assert Order.objects.count() == 0
+    page.fill("#id_param_mailbox", "lejetilbud@aarhus.dk")
+    page.fill("#id_param_reply_days", "5")
+    page.select_option("#id_process_owner", label="per")
+    page.click("[data-testid=order-form] button[type=submit]")
+    page.wait_for_load_state()
+    order = Order.objects.get()
+    assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "submitted"
+
+    page.context.clear_cookies()
+    sign_in(page, site_url(aarhus, "/accounts/login/"), "per@aarhus.dk")
+    assert page.locator("[data-testid=unread]").inner_text() == "1"
+    page.goto(site_url(aarhus, f"/orders/{order.pk}/"))
+    click_action(page, "approve")
+
+    page.context.clear_cookies()
+    sign_in(page, site_url(office, "/accounts/login/"), "udvikler@robotkontor.dk")
+    page.goto(site_url(office, "/orders/"))
+    page.click(f"[data-order='{order.pk}'] a")
+    page.wait_for_load_state()
+    for action in ("accept", "start_test", "activate"):
+        click_action(page, action)
+    assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "active"
+
+    page.context.clear_cookies()
+    sign_in(page, site_url(aarhus, "/accounts/login/"), "mette@aarhus.dk")
+    page.goto(site_url(aarhus, "/deployments/"))
+    rows = page.locator("[data-testid=deployment-table] tbody tr[data-deployment]")
+    assert rows.count() == 1
+    assert "Svar på lejetilbud" in rows.first.inner_text()
+    assert "0 6 * * 1-5" in rows.first.inner_text()
+    order.refresh_from_db()
+    assert order.deployment.parameters == {"mailbox": "lejetilbud@aarhus.dk", "reply_days": 5}
