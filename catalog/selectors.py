@@ -101,3 +101,19 @@ def robot_history(robot: Robot) -> QuerySet[AuditEvent]:
             target_id__in=Subquery(version_ids),
         )
     ).select_related("actor")
+
+
+AUDIT_PAGE_SIZE = 200
+
+
+def audit_trail_for(organisation: Organisation, *, action_prefix: str = "", member: str = ""):
+    """The newest audit events this site may read: everything on the office console, the
+    events concerning the member on a member's site. One query whatever the length."""
+    events = AuditEvent.objects.select_related("actor", "organisation", "target_type")
+    if not organisation.is_office:
+        events = events.filter(organisation=organisation)
+    elif member:
+        events = events.filter(organisation__slug=member)
+    if action_prefix:
+        events = events.filter(action__startswith=action_prefix)
+    return events[:AUDIT_PAGE_SIZE]

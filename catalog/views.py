@@ -202,3 +202,28 @@ class ArchiveDownloadView(SiteView):
     def get(self, request, slug, pk):
         robot = _robot_or_404(request, slug)
         return _download(get_object_or_404(robot.versions, pk=pk).archive)
+
+
+AUDIT_AREAS = [
+    ("catalog.", gettext_lazy("Catalog")),
+    ("orders.", gettext_lazy("Orders")),
+    ("robots.", gettext_lazy("Deployments")),
+    ("intake.", gettext_lazy("Ideas")),
+    ("governance.", gettext_lazy("Governance")),
+]
+
+
+class AuditTrailView(SiteView):
+    """Who changed what and when: the office sees everything, a member what concerns it."""
+
+    def get(self, request):
+        area = request.GET.get("area", "")
+        if area not in dict(AUDIT_AREAS):
+            area = ""
+        member = request.GET.get("member", "") if request.tenant.is_office else ""
+        events = selectors.audit_trail_for(request.tenant, action_prefix=area, member=member)
+        return render(
+            request,
+            "catalog/audit_trail.html",
+            {"events": events, "areas": AUDIT_AREAS, "area": area, "member": member},
+        )

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from catalog.views import AuditTrailView
 from robots.views import DeploymentListView
 from tenants import views
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("ideas/", include("catalog.intake.urls")),
     path("orders/", include("catalog.orders.urls")),
     path("deployments/", DeploymentListView.as_view(), name="deployments"),
+    path("audit/", AuditTrailView.as_view(), name="audit_trail"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/badge/",
