@@ -137,20 +137,11 @@ def allowed_actions(order: Order, actor, site) -> list[Action]:
     return [action for action in Action if action_refusal(order, action, actor, site) is None]
 
 
-def _approvers(organisation) -> list[User]:
+def _people_with(organisation, roles) -> list[User]:
     return [
         membership.user
         for membership in Membership.objects.filter(
-            organisation=organisation, role__in=APPROVER_ROLES
-        ).select_related("user")
-    ]
-
-
-def _office_handlers() -> list[User]:
-    return [
-        membership.user
-        for membership in Membership.objects.filter(
-            organisation=office(), role__in=OFFICE_HANDLER_ROLES
+            organisation=organisation, role__in=roles
         ).select_related("user")
     ]
 
@@ -160,7 +151,7 @@ def _tell(order: Order, message: str, actor, *, office_too: bool, approvers_too:
     url = f"/orders/{order.pk}/"
     members = [order.ordered_by, order.process_owner]
     if approvers_too:
-        members += _approvers(order.organisation)
+        members += _people_with(order.organisation, APPROVER_ROLES)
     notifications.notify(
         recipients=members,
         organisation=order.organisation,
@@ -171,7 +162,7 @@ def _tell(order: Order, message: str, actor, *, office_too: bool, approvers_too:
     )
     if office_too:
         notifications.notify(
-            recipients=_office_handlers(),
+            recipients=_people_with(office(), OFFICE_HANDLER_ROLES),
             organisation=office(),
             message=message,
             params=params,
