@@ -63,6 +63,7 @@ SHARED_APPS = [
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).
 TENANT_APPS = [
     "robots.workitems",
+    "robots.runlogs",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -157,11 +158,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "enqueue-scheduled-jobs": {
+        "task": "robots.tasks.enqueue_scheduled_jobs",
+        "schedule": 30.0,
+    },
+    "expire-job-leases": {
+        "task": "robots.tasks.expire_job_leases",
+        "schedule": 15.0,
+    },
     "abandon-stuck-work-items": {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
     },
 }
+
+# --- Execution -----------------------------------------------------------------------------
+
+# A claimed job's lease; runners renew it with every heartbeat (every ~lease/3 seconds).
+ROBOTS_LEASE_SECONDS = env.int("ROBOTS_LEASE_SECONDS", default=90)
+# A runner silent this long raises an alert (its jobs are handled by lease expiry).
+ROBOTS_RUNNER_SILENCE_MINUTES = env.int("ROBOTS_RUNNER_SILENCE_MINUTES", default=5)
 
 # --- Authentication ------------------------------------------------------------------------
 

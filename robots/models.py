@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,32 @@ class Deployment(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status, default=Status.ACTIVE, db_index=True
     )
+    skip_holidays = models.BooleanField(
+        _("skip Danish public holidays"),
+        default=True,
+        help_text=_("Scheduled runs do not start on Danish public holidays."),
+    )
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    pool = models.CharField(_("runner pool"), max_length=50, default="default")
+    required_labels = ArrayField(
+        models.CharField(max_length=50),
+        verbose_name=_("required runner labels"),
+        default=list,
+        blank=True,
+    )
+    max_concurrency = models.PositiveSmallIntegerField(
+        _("jobs at once"), default=1, validators=[MinValueValidator(1)]
+    )
+    timeout_minutes = models.PositiveIntegerField(
+        _("timeout (minutes)"), default=60, validators=[MinValueValidator(1)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts per job"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("A job whose runner goes silent is queued again until this many attempts."),
+    )
+    last_scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -61,3 +89,159 @@ class Deployment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Runner(models.Model):
+    """A machine of the office that pulls jobs and runs robots. Authenticates with a token
+    shown once at registration; only its hash is stored."""
+
+    TOKEN_PREFIX = "rkr_"
+
+    class OperatingSystem(models.TextChoices):
+        LINUX = "linux", "Linux"
+        WINDOWS = "windows", "Windows"
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    pool = models.CharField(
+        _("pool"),
+        max_length=50,
+        default="default",
+        help_text=_("Jobs run only on runners of their deployment's pool."),
+    )
+    labels = ArrayField(
+        models.CharField(max_length=50),
+        verbose_name=_("labels"),
+        default=list,
+        blank=True,
+        help_text=_("Capabilities, e.g. python, robotframework, sap-gui."),
+    )
+    operating_system = models.CharField(
+        _("operating system"), max_length=10, choices=OperatingSystem, default="linux"
+    )
+    max_concurrency = models.PositiveSmallIntegerField(
+        _("jobs at once"), default=1, validators=[MinValueValidator(1)]
+    )
+    token_prefix = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    silence_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pool", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_concurrency__gte=1), name="runner_concurrency")
+        ]
+        verbose_name = _("runner")
+        verbose_name_plural = _("runners")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Job(models.Model):
+    """One run of a deployment, in the one queue in ``public``.
+
+    queued → running (claimed by a runner under a lease renewed by heartbeats) → succeeded
+    | failed | cancelled. ``started_at``/``finished_at`` are the server's clock: they are
+    what the member is billed for.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Schedule")
+        MANUAL = "manual", _("By hand")
+        API = "api", _("API")
+        QUEUE = "queue", _("Queue trigger")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="jobs")
+    organisation = models.ForeignKey(
+        "tenants.Organisation", on_delete=models.PROTECT, related_name="jobs"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.QUEUED, db_index=True
+    )
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger)
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    pool = models.CharField(max_length=50, default="default")
+    required_labels = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    runner = models.ForeignKey(
+        Runner, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=1)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    kill_requested = models.BooleanField(default=False)
+    exit_code = models.IntegerField(null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        constraints = [
+            # A schedule fires once per instant, whichever beat process sees it.
+            models.UniqueConstraint(
+                fields=["deployment", "scheduled_for"], name="job_scheduled_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="running")
+                | Q(runner__isnull=False, started_at__isnull=False, lease_expires_at__isnull=False),
+                name="job_running_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["succeeded", "failed", "cancelled"])
+                | Q(finished_at__isnull=False),
+                name="job_finished_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(finished_at__gte=F("started_at")),
+                name="job_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["pool", "priority", "queued_at"],
+                name="job_claimable",
+                condition=Q(status="queued"),
+            ),
+            models.Index(fields=["organisation", "status"], name="job_member_status"),
+            models.Index(fields=["deployment", "status"], name="job_deployment_status"),
+        ]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self):
+        return f"#{self.pk} {self.deployment}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

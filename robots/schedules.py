@@ -1,5 +1,10 @@
-"""Cron schedules, read in Europe/Copenhagen (the partnership's working time)."""
+"""Cron schedules, read in Europe/Copenhagen (the partnership's working time), and the
+calendar of non-working days."""
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
 from croniter import croniter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,3 +23,20 @@ def validate_cron(value: str) -> None:
             params={"value": value},
             code="invalid_cron",
         )
+
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def last_fire_time(expression: str, now: datetime) -> datetime:
+    """The latest instant at or before ``now`` the schedule names, read in Danish time."""
+    local_now = now.astimezone(COPENHAGEN)
+    # croniter steps back from just after now, so a fire exactly at now counts.
+    fire = croniter(expression, local_now + timedelta(seconds=1)).get_prev(datetime)
+    return fire.astimezone(UTC)
+
+
+def is_danish_holiday(moment: datetime) -> bool:
+    """Danish public holidays (helligdage), by the date in Copenhagen."""
+    day = moment.astimezone(COPENHAGEN).date()
+    return day in holidays.country_holidays("DK", years=day.year)

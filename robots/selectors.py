@@ -1,10 +1,10 @@
 """Reads of execution data in ``public``, scoped to the caller's organisation."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from robots.models import Deployment
-from tenants.models import Organisation
+from robots.models import Deployment, Job, Runner
+from tenants.models import Organisation, hash_secret
 
 
 def deployments_for(organisation: Organisation) -> QuerySet[Deployment]:
@@ -21,3 +21,30 @@ def deployment_for(organisation: Organisation, pk) -> Deployment:
     if deployment is None:
         raise Http404
     return deployment
+
+
+def runner_for_token(token: str) -> Runner | None:
+    """The active runner holding this token, or None."""
+    if not token.startswith(Runner.TOKEN_PREFIX):
+        return None
+    return Runner.objects.filter(token_hash=hash_secret(token), revoked_at__isnull=True).first()
+
+
+def jobs_for(organisation: Organisation):
+    """Jobs, newest first: a member's own, or every member's on the office console."""
+    jobs = Job.objects.select_related("deployment", "organisation", "runner")
+    if organisation.is_office:
+        return jobs
+    return jobs.filter(organisation=organisation)
+
+
+def job_for(organisation: Organisation, pk) -> Job:
+    job = jobs_for(organisation).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def fleet():
+    """Every runner with its running jobs counted, in one query."""
+    return Runner.objects.annotate(running=Count("jobs", filter=Q(jobs__status=Job.Status.RUNNING)))

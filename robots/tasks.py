@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from config.tasks import enqueue_in_schema
+from robots import jobs
 from robots.workitems.tasks import abandon_stuck_items
 from tenants.selectors import member_schema_names
 
@@ -12,3 +13,15 @@ def abandon_stuck_items_everywhere() -> int:
     for schema_name in schemas:
         enqueue_in_schema(abandon_stuck_items, schema_name)
     return len(schemas)
+
+
+@shared_task
+def enqueue_scheduled_jobs() -> int:
+    """Beat, every 30 s: queue the runs whose schedules have fired."""
+    return jobs.enqueue_due_schedules()
+
+
+@shared_task
+def expire_job_leases() -> dict:
+    """Beat, every 15 s: requeue or fail jobs whose runner stopped sending heartbeats."""
+    return jobs.expire_leases()

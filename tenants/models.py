@@ -48,6 +48,14 @@ class Organisation(TenantMixin):
         _("VAT status"), max_length=20, choices=VatStatus.choices, default=VatStatus.STANDARD
     )
     is_active = models.BooleanField(_("active"), default=True)
+    max_concurrent_jobs = models.PositiveSmallIntegerField(
+        _("robot jobs at once"),
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many of the member's jobs the runners may run at the same time."),
+    )
+    # When a runner last took one of the member's jobs: claims go round the members by it.
+    jobs_last_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     # Schemas are created by tenants.services.provision_organisation, inside its transaction.

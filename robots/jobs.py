@@ -1,0 +1,278 @@
+"""The job queue's only writer: enqueue, claim, heartbeat, stop, complete, expire leases.
+
+The queue is one table in ``public``. A runner claims the next job with ``SELECT … FOR
+UPDATE SKIP LOCKED``; the per-deployment and per-member limits are checked again under a
+transaction-scoped advisory lock on the member, so two runners claiming at once never
+exceed them. Times are the server's: they are what the member is billed for.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog import audit
+from robots.models import Deployment, Job, Runner
+from robots.schedules import is_danish_holiday, last_fire_time
+from tenants.models import Organisation, hash_secret
+
+Status = Job.Status
+CLAIM_ATTEMPTS = 5
+# Advisory-lock namespace for claims of one member's jobs (first key of the pair).
+CLAIM_LOCK_NAMESPACE = 0x524B
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=settings.ROBOTS_LEASE_SECONDS)
+
+
+@transaction.atomic
+def enqueue(*, deployment: Deployment, trigger: str, actor=None, scheduled_for=None) -> Job:
+    """Queue a run of an active deployment."""
+    if deployment.status != Deployment.Status.ACTIVE:
+        raise ValidationError(
+            _("%(name)s is %(status)s: only an active deployment runs.")
+            % {"name": deployment.name, "status": deployment.get_status_display()}
+        )
+    job = Job.objects.create(
+        deployment=deployment,
+        organisation_id=deployment.organisation_id,
+        trigger=trigger,
+        priority=deployment.priority,
+        pool=deployment.pool,
+        required_labels=deployment.required_labels,
+        max_attempts=deployment.max_attempts,
+        scheduled_for=scheduled_for,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    if actor is not None:
+        audit.record(
+            actor=actor,
+            action="robots.job.queued",
+            target=job,
+            organisation=deployment.organisation,
+            changes={"deployment": deployment.pk, "trigger": trigger},
+        )
+    return job
+
+
+CANDIDATE_SQL = """
+SELECT j.id, j.organisation_id
+FROM robots_job j
+JOIN robots_deployment d ON d.id = j.deployment_id
+JOIN tenants_organisation o ON o.id = j.organisation_id
+LEFT JOIN (
+    SELECT organisation_id, count(*) AS n FROM robots_job
+    WHERE status = 'running' GROUP BY organisation_id
+) member_running ON member_running.organisation_id = j.organisation_id
+LEFT JOIN (
+    SELECT deployment_id, count(*) AS n FROM robots_job
+    WHERE status = 'running' GROUP BY deployment_id
+) deployment_running ON deployment_running.deployment_id = j.deployment_id
+WHERE j.status = 'queued'
+  AND j.not_before <= %(now)s
+  AND j.pool = %(pool)s
+  AND j.required_labels <@ %(labels)s::varchar[]
+  AND COALESCE(deployment_running.n, 0) < d.max_concurrency
+  AND COALESCE(member_running.n, 0) < o.max_concurrent_jobs
+  AND NOT (j.organisation_id = ANY(%(skip)s))
+ORDER BY j.priority DESC,
+         COALESCE(member_running.n, 0) ASC,
+         o.jobs_last_claimed_at ASC NULLS FIRST,
+         j.queued_at ASC,
+         j.id ASC
+LIMIT 1
+FOR UPDATE OF j SKIP LOCKED
+"""
+
+
+def _within_limits(job: Job) -> bool:
+    running = Job.objects.filter(status=Status.RUNNING)
+    deployment = job.deployment
+    return (
+        running.filter(deployment_id=job.deployment_id).count() < deployment.max_concurrency
+        and running.filter(organisation_id=job.organisation_id).count()
+        < job.organisation.max_concurrent_jobs
+    )
+
+
+def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
+    """The next job this runner may run, leased to it, with the job's one-time token;
+    None when there is nothing for it (or it already runs as many jobs as it may)."""
+    if not runner.is_active:
+        return None
+    skip: list[int] = []
+    for _attempt in range(CLAIM_ATTEMPTS):
+        with transaction.atomic():
+            now = now or timezone.now()
+            if Job.objects.filter(runner=runner, status=Status.RUNNING).count() >= (
+                runner.max_concurrency
+            ):
+                return None
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    CANDIDATE_SQL,
+                    {"now": now, "pool": runner.pool, "labels": list(runner.labels), "skip": skip},
+                )
+                row = cursor.fetchone()
+                if row is None:
+                    return None
+                job_id, organisation_id = row
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
+                )
+            job = Job.objects.select_related("deployment", "organisation").get(pk=job_id)
+            if not _within_limits(job):
+                skip.append(organisation_id)
+                continue
+            token = secrets.token_urlsafe(32)
+            job.status = Status.RUNNING
+            job.runner = runner
+            job.started_at = timezone.now()
+            job.lease_expires_at = job.started_at + lease_duration()
+            job.attempts += 1
+            job.token_hash = hash_secret(token)
+            job.save()
+            Organisation.objects.filter(pk=organisation_id).update(
+                jobs_last_claimed_at=job.started_at
+            )
+            return job, token
+    return None
+
+
+def heartbeat(runner: Runner, *, job_ids, now=None) -> dict[int, str]:
+    """The runner is alive: renew the leases of its running jobs and tell it, per job,
+    whether to ``continue``, ``stop`` or ``kill``; jobs no longer its own say ``abandon``."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Runner.objects.filter(pk=runner.pk).update(last_heartbeat_at=now, silence_alerted_at=None)
+        mine = Job.objects.filter(runner=runner, status=Status.RUNNING, pk__in=list(job_ids))
+        mine.update(lease_expires_at=now + lease_duration())
+        answers = {}
+        for job in mine.only("pk", "stop_requested_at", "kill_requested"):
+            if job.kill_requested:
+                answers[job.pk] = "kill"
+            elif job.stop_requested_at:
+                answers[job.pk] = "stop"
+            else:
+                answers[job.pk] = "continue"
+    return {int(pk): answers.get(int(pk), "abandon") for pk in job_ids}
+
+
+@transaction.atomic
+def request_stop(*, job: Job, actor, kill: bool = False) -> Job:
+    """Stop a job: a queued one is cancelled at once, a running one is told on its runner's
+    next heartbeat (``kill`` ends it without letting the robot clean up)."""
+    job = Job.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=job.pk)
+    if job.status in Job.FINISHED:
+        raise ValidationError(_("The job has already ended."))
+    now = timezone.now()
+    if job.status == Status.QUEUED:
+        job.status = Status.CANCELLED
+        job.finished_at = now
+        job.message = _("Cancelled before it started.")
+    else:
+        job.stop_requested_at = job.stop_requested_at or now
+        job.kill_requested = job.kill_requested or kill
+    job.save()
+    audit.record(
+        actor=actor,
+        action="robots.job.kill_requested" if kill else "robots.job.stop_requested",
+        target=job,
+        organisation=job.organisation,
+        changes={"status": job.status},
+    )
+    return job
+
+
+class NotYourJob(Exception):
+    """The runner reports on a job it no longer holds (its lease expired and it moved on)."""
+
+
+@transaction.atomic
+def complete(
+    runner: Runner, job_id: int, *, succeeded: bool, exit_code=None, message: str = ""
+) -> Job:
+    """The runner reports the end of a job. Reporting the same end again changes nothing."""
+    job = Job.objects.select_for_update().get(pk=job_id)
+    if job.status in Job.FINISHED and job.runner_id == runner.pk:
+        return job  # a repeated report: already recorded
+    if job.status != Status.RUNNING or job.runner_id != runner.pk:
+        raise NotYourJob
+    job.finished_at = max(timezone.now(), job.started_at)
+    if job.stop_requested_at:
+        job.status = Status.CANCELLED
+    else:
+        job.status = Status.SUCCEEDED if succeeded else Status.FAILED
+    job.exit_code = exit_code
+    job.message = message[:5000]
+    job.lease_expires_at = None
+    job.token_hash = ""
+    job.save()
+    return job
+
+
+def expire_leases(*, now=None) -> dict[str, int]:
+    """Jobs whose runner stopped renewing the lease: queued again while attempts remain
+    (the earlier attempt is not billed: only a job's final run has start and end), else
+    failed at the moment the lease ran out."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        expired = Job.objects.select_for_update(skip_locked=True).filter(
+            status=Status.RUNNING, lease_expires_at__lt=now
+        )
+        for job in expired:
+            if job.attempts < job.max_attempts and not job.stop_requested_at:
+                job.status = Status.QUEUED
+                job.runner = None
+                job.started_at = None
+                job.lease_expires_at = None
+                job.token_hash = ""
+                job.queued_at = now
+                job.message = _("The runner went silent; the job is queued again.")
+                counts["requeued"] += 1
+            else:
+                job.status = Status.FAILED
+                job.finished_at = max(job.lease_expires_at, job.started_at)
+                job.lease_expires_at = None
+                job.token_hash = ""
+                job.message = _("The runner went silent and the job has no attempts left.")
+                counts["failed"] += 1
+            job.save()
+    return counts
+
+
+def enqueue_due_schedules(*, now=None) -> int:
+    """Queue one job per active deployment whose schedule has fired since it last did;
+    returns how many were queued. Safe to run from several beat processes at once."""
+    now = now or timezone.now()
+    queued = 0
+    scheduled = Deployment.objects.filter(status=Deployment.Status.ACTIVE).exclude(schedule="")
+    for deployment in scheduled.only("pk", "schedule", "last_scheduled_for", "created_at"):
+        fire = last_fire_time(deployment.schedule, now)
+        if fire < deployment.created_at or (
+            deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
+        ):
+            continue
+        with transaction.atomic():
+            deployment = (
+                Deployment.objects.select_for_update(skip_locked=True)
+                .filter(pk=deployment.pk)
+                .first()
+            )
+            if deployment is None or (
+                deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
+            ):
+                continue  # another beat process has it
+            deployment.last_scheduled_for = fire
+            deployment.save(update_fields=["last_scheduled_for"])
+            if deployment.skip_holidays and is_danish_holiday(fire):
+                continue
+            enqueue(deployment=deployment, trigger=Job.Trigger.SCHEDULE, scheduled_for=fire)
+            queued += 1
+    return queued

@@ -1,0 +1,200 @@
+"""The runner protocol, on the office host: runners authenticate with
+``Authorization: Runner rkr_…``, claim jobs, send heartbeats and log lines, and report the
+end of each job. See README "Runner protocol"."""
+
+from django.conf import settings
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from robots import jobs, selectors
+from robots.models import Job, Runner
+from robots.runlogs.models import JobLogLine
+
+MAX_LOG_LINES = 1000
+MAX_LOG_LINE_LENGTH = 10_000
+
+
+class RunnerAuthentication(authentication.BaseAuthentication):
+    keyword = "Runner"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"runner":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid runner token header."))
+        runner = selectors.runner_for_token(header[1].decode(errors="replace"))
+        if runner is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked runner token."))
+        return RunnerPrincipal(runner), runner
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class RunnerPrincipal:
+    """Stands in for ``request.user`` when a runner calls."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+
+    def __init__(self, runner: Runner):
+        self.runner = runner
+
+    def __str__(self):
+        return f"runner {self.runner.name}"
+
+
+class IsRunnerOnOfficeHost(BasePermission):
+    def has_permission(self, request, view):
+        if not getattr(request.tenant, "is_office", False):
+            raise Http404
+        return isinstance(request.auth, Runner)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This job is no longer yours: its lease ran out and it moved on.")
+    default_code = "conflict"
+
+
+class RunnerView(APIView):
+    authentication_classes = [RunnerAuthentication]
+    permission_classes = [IsRunnerOnOfficeHost]
+
+    def running_job(self, request, pk) -> Job:
+        job = (
+            Job.objects.select_related("organisation", "deployment__robot_version__robot")
+            .filter(pk=pk, runner=request.auth)
+            .first()
+        )
+        if job is None:
+            raise Http404
+        return job
+
+
+def job_spec(request, job: Job, token: str) -> dict:
+    version = job.deployment.robot_version
+    package = {"version": version.version, "reference": version.package_reference}
+    if version.git_commit:
+        package |= {"git_repository": version.git_repository, "git_commit": version.git_commit}
+    else:
+        package |= {
+            "archive_url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job.pk}/package/"),
+            "archive_sha256": version.archive_sha256,
+        }
+    return {
+        "id": job.pk,
+        "token": token,
+        "organisation": job.organisation.slug,
+        "deployment": {"id": job.deployment_id, "name": job.deployment.name},
+        "robot": {"slug": version.robot.slug, "kind": version.robot.kind},
+        "package": package,
+        "parameters": job.deployment.parameters,
+        "timeout_seconds": job.deployment.timeout_minutes * 60,
+        "lease_seconds": settings.ROBOTS_LEASE_SECONDS,
+        "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),
+    }
+
+
+class ClaimView(RunnerView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("ClaimedJob", {"id": serializers.IntegerField()}),
+            204: None,
+        },
+    )
+    def post(self, request):
+        """Take the next job this runner may run (204 when there is none)."""
+        claimed = jobs.claim(request.auth)
+        if claimed is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        job, token = claimed
+        job = self.running_job(request, job.pk)
+        return Response(job_spec(request, job, token))
+
+
+class HeartbeatSerializer(serializers.Serializer):
+    jobs = serializers.ListField(child=serializers.IntegerField(), max_length=100, default=list)
+
+
+class HeartbeatView(RunnerView):
+    @extend_schema(
+        request=HeartbeatSerializer,
+        responses=inline_serializer(
+            "HeartbeatAnswer", {"jobs": serializers.DictField(child=serializers.CharField())}
+        ),
+    )
+    def post(self, request):
+        """The runner is alive; per job: continue, stop, kill or abandon."""
+        serializer = HeartbeatSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        answers = jobs.heartbeat(request.auth, job_ids=serializer.validated_data["jobs"])
+        return Response({"jobs": {str(pk): answer for pk, answer in answers.items()}})
+
+
+class LogLineSerializer(serializers.Serializer):
+    number = serializers.IntegerField(min_value=0)
+    stream = serializers.ChoiceField(choices=JobLogLine.Stream.choices, default="stdout")
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=MAX_LOG_LINE_LENGTH
+    )
+
+
+class LogBatchSerializer(serializers.Serializer):
+    lines = LogLineSerializer(many=True, max_length=MAX_LOG_LINES)
+
+
+class LogView(RunnerView):
+    @extend_schema(request=LogBatchSerializer, responses={202: None})
+    def post(self, request, pk):
+        """Append log lines (numbered by the runner; a line sent twice is stored once)."""
+        job = self.running_job(request, pk)
+        serializer = LogBatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with schema_context(job.organisation.schema_name), transaction.atomic():
+            JobLogLine.objects.bulk_create(
+                [JobLogLine(job_id=job.pk, **line) for line in serializer.validated_data["lines"]],
+                ignore_conflicts=True,
+            )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class CompleteSerializer(serializers.Serializer):
+    succeeded = serializers.BooleanField()
+    exit_code = serializers.IntegerField(required=False, allow_null=True, default=None)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class CompleteView(RunnerView):
+    @extend_schema(request=CompleteSerializer, responses={200: None})
+    def post(self, request, pk):
+        """Report the end of a job; reporting it again changes nothing."""
+        job = self.running_job(request, pk)
+        serializer = CompleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job = jobs.complete(request.auth, job.pk, **serializer.validated_data)
+        except jobs.NotYourJob:
+            raise Conflict from None
+        return Response({"id": job.pk, "status": job.status})
+
+
+class PackageView(RunnerView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, pk):
+        """The robot's package archive, while the job runs on this runner."""
+        job = self.running_job(request, pk)
+        version = job.deployment.robot_version
+        if job.status != Job.Status.RUNNING or not version.archive:
+            raise Http404
+        return FileResponse(version.archive.open("rb"), as_attachment=True)
