@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from catalog.views import AuditTrailView
-from robots.views import DeploymentListView
+from robots import views as robots_views
 from tenants import views
 
 urlpatterns = [
@@ -16,7 +16,11 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("ideas/", include("catalog.intake.urls")),
     path("orders/", include("catalog.orders.urls")),
-    path("deployments/", DeploymentListView.as_view(), name="deployments"),
+    path("deployments/", robots_views.DeploymentListView.as_view(), name="deployments"),
+    path("deployments/<int:pk>/run/", robots_views.RunNowView.as_view(), name="deployment_run"),
+    path("jobs/", robots_views.JobListView.as_view(), name="jobs"),
+    path("jobs/<int:pk>/", robots_views.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/log/", robots_views.JobLogView.as_view(), name="job_log"),
     path("audit/", AuditTrailView.as_view(), name="audit_trail"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(

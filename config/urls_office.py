@@ -3,10 +3,14 @@
 from django.urls import path
 
 from config.urls_common import urlpatterns as common
+from robots import views as robots_views
 from tenants import views
 
 urlpatterns = [
     *common,
+    path("runners/", robots_views.RunnerListView.as_view(), name="runners"),
+    path("runners/<int:pk>/token/", robots_views.RunnerTokenView.as_view(), name="runner_token"),
+    path("jobs/<int:pk>/stop/", robots_views.JobStopView.as_view(), name="job_stop"),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
     path("organisations/new/", views.OrganisationCreateView.as_view(), name="organisation_create"),
     path(

@@ -5,20 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_notification'),
+        ("tenants", "0002_notification"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='jobs_last_claimed_at',
+            model_name="organisation",
+            name="jobs_last_claimed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='max_concurrent_jobs',
-            field=models.PositiveSmallIntegerField(default=4, help_text="How many of the member's jobs the runners may run at the same time.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='robot jobs at once'),
+            model_name="organisation",
+            name="max_concurrent_jobs",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                help_text="How many of the member's jobs the runners may run at the same time.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="robot jobs at once",
+            ),
         ),
     ]

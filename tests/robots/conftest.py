@@ -14,6 +14,7 @@ from tests.catalog.conftest import (  # noqa: F401  (fixtures shared with the ca
     orderable,
     process_owner,
     reviewer,
+    staff,
 )
 
 

@@ -6,29 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('robots', '0002_job_queue_and_runners'),
+        ("robots", "0002_job_queue_and_runners"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='JobLogLine',
+            name="JobLogLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('stream', models.CharField(choices=[('stdout', 'stdout'), ('stderr', 'stderr'), ('system', 'runner')], default='stdout', max_length=10)),
-                ('text', models.TextField()),
-                ('job', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='robots.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "stream",
+                    models.CharField(
+                        choices=[("stdout", "stdout"), ("stderr", "stderr"), ("system", "runner")],
+                        default="stdout",
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "job",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="robots.job",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'log line',
-                'verbose_name_plural': 'log lines',
-                'ordering': ['job', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('job', 'number'), name='joblogline_once')],
+                "verbose_name": "log line",
+                "verbose_name_plural": "log lines",
+                "ordering": ["job", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "number"), name="joblogline_once")
+                ],
             },
         ),
     ]
