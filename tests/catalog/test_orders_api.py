@@ -42,8 +42,9 @@ def order_body(orderable, process_owner, **fields):
     } | fields
 
 
-def act(client, order_id, action, **extra):
-    return client.post(f"{ORDERS}{order_id}/act/", {"action": action, **extra}, "application/json")
+def act(client, order_id, action, *, reason="", **headers):
+    body = {"action": action, "reason": reason}
+    return client.post(f"{ORDERS}{order_id}/act/", body, "application/json", **headers)
 
 
 def test_an_order_travels_to_a_deployment_over_the_api(
