@@ -15,6 +15,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("ideas/", include("catalog.intake.urls")),
     path("orders/", include("catalog.orders.urls")),
+    path("governance/", include("catalog.governance.urls")),
     path("deployments/", DeploymentListView.as_view(), name="deployments"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
