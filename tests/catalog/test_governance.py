@@ -101,7 +101,7 @@ def test_a_refused_activation_registers_nothing(office, place, operator):
 
 
 def test_an_idea_going_live_is_registered_with_the_members_answers(
-    office, aarhus, staff, process_owner, developer
+    office, aarhus, staff, process_owner, developer, site_client
 ):
     idea = new_idea(aarhus, staff, "Lejetilbud", "Svar på lejetilbud registreres i EG Bolig")
     idea.personal_data = True
@@ -121,6 +121,11 @@ def test_an_idea_going_live_is_registered_with_the_members_answers(
     assert record.personal_data_categories == ["navn", "CPR-nummer"]
     assert record.dpia_needed is True and record.dpia_done is False
     assert audit.history(record).get().action == "governance.record.created"
+    page = site_client(aarhus, process_owner).get(
+        reverse("governance:record_detail", args=[record.pk])
+    )
+    assert page.status_code == 200
+    assert reverse("intake:idea_detail", args=[idea.pk]) in page.content.decode()
 
 
 def test_the_database_refuses_a_record_about_nothing_or_two_things(record, place, activate):
