@@ -57,6 +57,7 @@ SHARED_APPS = [
     "catalog",
     "catalog.intake",
     "catalog.orders",
+    "catalog.governance",
     "robots",
     "billing",
 ]

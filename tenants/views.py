@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from catalog.governance import selectors as governance_selectors
 from robots.workitems.models import WorkItem, WorkQueue
 from tenants import notifications as notifications_service
 from tenants import selectors, services
@@ -19,6 +20,9 @@ from tenants.forms import (
 )
 from tenants.models import Organisation
 from tenants.permissions import Capability, can
+
+# The dashboards list this many of the reviews that are due; the register has them all.
+DUE_REVIEWS_SHOWN = 10
 
 
 def unknown_host(request):
@@ -64,6 +68,10 @@ class HomeView(SiteView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         tenant = self.request.tenant
+        context["due_days"] = governance_selectors.DUE_WITHIN_DAYS
+        context["due_reviews"] = list(
+            governance_selectors.due_reviews(tenant, self.request.user)[:DUE_REVIEWS_SHOWN]
+        )
         if tenant.is_office:
             context["counts"] = selectors.organisation_counts()
             context["users_count"] = selectors.users_count()

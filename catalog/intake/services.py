@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalog import audit
 from catalog import services as catalog_services
+from catalog.governance import services as governance
 from catalog.intake import selectors
 from catalog.intake.models import (
     Idea,
@@ -128,6 +129,8 @@ def move_idea(*, idea: Idea, to_status: str, actor, reason: str = "") -> Idea:
         idea.robot = _robot_for(idea, actor)
         changes["robot"] = idea.robot.slug
     idea.save()
+    if to_status == Status.LIVE:
+        governance.register_idea(idea, actor)
     audit.record(
         actor=actor,
         action="intake.idea.moved",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalog import audit
+from catalog.governance import services as governance
 from catalog.models import RobotVersion
 from catalog.orders.models import Order, OrderComment
 from catalog.parameters import validate_parameters
@@ -280,6 +281,7 @@ def act_on_order(*, order: Order, action: str, actor, site, reason: str = "") ->
             process_owner=order.process_owner,
             actor=actor,
         )
+        governance.register_deployment(order.deployment, actor)
     elif order.deployment is not None:
         deployment_status = {
             Status.PAUSED: Deployment.Status.PAUSED,
