@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from catalog.models import AuditEvent
 from robots.credentials import crypto, services
-from robots.credentials.models import Credential, CredentialUse
+from robots.credentials.models import Credential, CredentialGrant, CredentialUse
 
 PASSWORD = "Hemmelig-Adgangskode-42"
 API_KEY = "sk-live-0a1b2c3d4e5f6g7h8i9j"
@@ -244,3 +244,15 @@ def test_the_vault_is_only_written_in_the_members_own_schema(aarhus, odense, own
         services.create_credential(
             organisation=aarhus, actor=owner, name="X", kind="api_key", api_key=API_KEY
         )
+
+
+def test_the_database_refuses_a_grant_to_a_deployment_that_does_not_exist(aarhus, owner, in_schema):
+    """The member schema (cloned from the template) keeps its foreign key into public."""
+    with in_schema(aarhus):
+        credential = services.create_credential(
+            organisation=aarhus, actor=owner, name="X", kind="api_key", api_key=API_KEY
+        )
+        with pytest.raises(IntegrityError), transaction.atomic():
+            with connection.cursor() as cursor:  # Django's foreign keys are deferred
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            CredentialGrant.objects.create(credential=credential, deployment_id=987654)
