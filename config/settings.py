@@ -161,7 +161,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
     },
+    "erase-expired-work-item-payloads": {
+        "task": "robots.tasks.apply_retention_everywhere",
+        "schedule": 3600.0,
+    },
 }
+# Work items: a payload is at most this large (JSON); uploaded files at most this large.
+WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
+WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Authentication ------------------------------------------------------------------------
 
