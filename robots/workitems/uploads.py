@@ -152,6 +152,8 @@ def _datetime(value) -> datetime:
 
 
 def _json_value(value):
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()  # a spreadsheet's date is a datetime at midnight
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, str):
