@@ -275,6 +275,9 @@ class Upload(models.Model):
     rows_done = models.PositiveIntegerField(_("rows read"), default=0)
     rows_valid = models.PositiveIntegerField(_("items added"), default=0)
     rows_invalid = models.PositiveIntegerField(_("rows refused"), default=0)
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("The uploader's language, for the error report.")
+    )
     errors = models.JSONField(_("errors"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.parameters import parameter_errors
@@ -573,6 +573,7 @@ def start_upload(queue: WorkQueue, *, file_name: str, content: bytes, actor) -> 
             file_format=file_format,
             content=content,
             uploaded_by=actor,
+            language=translation.get_language() or "",
         )
         enqueue_in_schema(tasks.read_upload, connection.schema_name, upload.pk)
     return upload
@@ -583,6 +584,12 @@ UPLOAD_MAX_ERRORS = 10_000  # reported by line; beyond this only counted
 
 
 def read_upload(upload_id: int) -> Upload | None:
+    language = Upload.objects.filter(pk=upload_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _read_upload(upload_id)
+
+
+def _read_upload(upload_id: int) -> Upload | None:
     """Turn an upload's rows into items, batch by batch, recording progress as it goes.
 
     Each batch commits its items together with the progress, so a task that is run again
