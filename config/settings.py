@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
         "OrderStatusEnum": "catalog.orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
+        "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
     },
 }
 

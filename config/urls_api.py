@@ -18,6 +18,7 @@ urlpatterns = [
     path("v1/", include("catalog.api_urls")),
     path("v1/", include("catalog.intake.api_urls")),
     path("v1/", include("catalog.orders.api_urls")),
+    path("v1/", include("robots.workitems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
