@@ -5,6 +5,9 @@ from django_tenants.utils import schema_context
 from robots.workitems import services
 from tenants.models import Role
 
+# The real Celery worker of tests/test_worker.py, for the upload task.
+from tests.test_worker import worker, worker_process  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _in_english():
