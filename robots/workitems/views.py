@@ -1,9 +1,12 @@
 """Work queues and manual handling on a member's site. The request's site chose the schema,
 so every read and write here stays inside that member's data."""
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -170,6 +173,20 @@ class UploadDetailView(WorkItemsView):
             else "workitems/upload_detail.html"
         )
         return render(request, template, {"upload": upload})
+
+
+class UploadErrorsView(WorkItemsView):
+    """The refused rows as a CSV file (semicolons, as Danish spreadsheets expect)."""
+
+    def get(self, request, pk):
+        upload = selectors.upload(pk)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="refused-rows-{upload.pk}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow([_("Line"), _("Why")])
+        writer.writerows([error["line"], error["message"]] for error in upload.errors)
+        return response
 
 
 class ManualHandlingView(WorkItemsView):

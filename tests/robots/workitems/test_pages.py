@@ -258,3 +258,50 @@ def test_pages_keep_a_constant_query_count(aarhus, queue, staff, staff_client, u
     few = _queries(staff_client, url)
     _grow(aarhus, queue, staff, 5)
     assert _queries(staff_client, url) == few
+
+
+def test_the_queue_list_counts_items_per_status(aarhus, queue, staff_client):
+    with schema_context(aarhus.schema_name):
+        hand_back(queue, "B-1")
+        services.add_item(queue, reference="N-1", payload={"lejemål": "1"})
+        services.add_item(queue, reference="N-2", payload={"lejemål": "2"})
+        services.create_queue(name="Tom kø")
+    queues = {q.name: q for q in staff_client.get("/queues/").context["queues"]}
+    counted = queues["Lejetilbud"]
+    assert (counted.count_new, counted.count_handed_back, counted.count_total) == (2, 1, 3)
+    assert queues["Tom kø"].count_total == 0
+
+
+def test_the_process_owner_changes_the_settings_of_a_queue(aarhus, queue, make_user, site_client):
+    owner = site_client(aarhus, make_user("po@aarhus.dk", aarhus, Role.PROCESS_OWNER))
+    url = f"/queues/{queue.pk}/settings/"
+    assert owner.get(url).status_code == 200
+    response = owner.post(
+        url,
+        {
+            "name": "Lejetilbud",
+            "max_retries": "5",
+            "retry_delay_seconds": "120",
+            "abandon_after_minutes": "45",
+            "sla_minutes": "240",
+            "payload_schema": "",
+        },
+    )
+    assert response.status_code == 302
+    with schema_context(aarhus.schema_name):
+        queue.refresh_from_db()
+    assert (queue.max_retries, queue.sla_minutes, queue.unique_reference) == (5, 240, False)
+    assert queue.payload_schema is None
+
+
+def test_the_refused_rows_download_as_csv(aarhus, queue, staff_client):
+    with schema_context(aarhus.schema_name):
+        upload = services.start_upload(
+            queue, file_name="x.csv", content="reference;lejemål\nA;\n".encode(), actor=None
+        )
+        services.read_upload(upload.pk)
+    response = staff_client.get(f"/queues/uploads/{upload.pk}/refused.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode("utf-8-sig").splitlines()[1] == (
+        "2;lejemål: This field is required."
+    )
