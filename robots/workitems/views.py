@@ -255,7 +255,7 @@ class ItemDetailView(WorkItemsView):
             "item": item,
             "history": history_of(item),
             "resubmit_form": resubmit_form or ResubmitForm(initial={"payload": item.payload or {}}),
-            "handle_form": HandleForm(),
+            "handle_form": HandleForm(auto_id="handle_%s"),
         }
         return render(request, self.template_name, context, status=status)
 
