@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from robots import selectors as robot_selectors
+from robots.workitems import uploads
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.services import QUEUE_FIELDS
 from tenants import selectors as tenant_selectors
@@ -78,6 +79,11 @@ class UploadForm(forms.Form):
             "priority, deadline and defer_until set the item's own fields."
         ),
     )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        uploads.check_size(file.size)  # before the file is read into memory
+        return file
 
 
 class ItemFilterForm(forms.Form):

@@ -112,14 +112,18 @@ def header_of(rows: Iterator[Row]) -> list[str]:
     raise ValidationError(_("The file has no header row."))
 
 
-def inspect(file_name: str, content: bytes) -> tuple[str, list[str]]:
-    """Refuse a file that cannot be read at all, before anything is stored."""
+def check_size(size: int) -> None:
     limit = settings.WORK_ITEM_UPLOAD_MAX_BYTES
-    if len(content) > limit:
+    if size > limit:
         raise ValidationError(
             _("The file is %(size)s; at most %(limit)s can be uploaded.")
-            % {"size": filesizeformat(len(content)), "limit": filesizeformat(limit)}
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
+
+
+def inspect(file_name: str, content: bytes) -> tuple[str, list[str]]:
+    """Refuse a file that cannot be read at all, before anything is stored."""
+    check_size(len(content))
     if not content:
         raise ValidationError(_("The file is empty."))
     file_format = _format_of(file_name, content)

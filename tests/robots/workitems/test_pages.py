@@ -305,3 +305,17 @@ def test_the_refused_rows_download_as_csv(aarhus, queue, staff_client):
     assert response.content.decode("utf-8-sig").splitlines()[1] == (
         "2;lejemål: This field is required."
     )
+
+
+def test_a_file_above_the_limit_is_refused_before_it_is_read(aarhus, queue, staff_client, settings):
+    settings.WORK_ITEM_UPLOAD_MAX_BYTES = 1024
+    response = staff_client.post(
+        f"/queues/{queue.pk}/upload/",
+        {"file": SimpleUploadedFile("big.csv", b"navn\n" + b"x\n" * 2000)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.context["upload_form"].errors["file"] == [
+        "The file is 3.9\xa0KB; at most 1.0\xa0KB can be uploaded."
+    ]
+    assert not in_schema(aarhus, Upload.objects.exists)
