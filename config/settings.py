@@ -187,7 +187,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.credentials.tasks.warn_about_expiring_credentials_everywhere",
         "schedule": crontab(hour=7, minute=0),
     },
+    "erase-expired-work-item-payloads": {
+        "task": "robots.tasks.apply_retention_everywhere",
+        "schedule": 3600.0,
+    },
 }
+# Work items: a payload is at most this large (JSON); uploaded files at most this large.
+WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
+WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Execution -----------------------------------------------------------------------------
 
@@ -305,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
         "OrderStatusEnum": "catalog.orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
+        "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
     },
 }
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("people/", views.PeopleView.as_view(), name="people"),
     path("people/invite/", views.InviteView.as_view(), name="invite"),
     path("credentials/", include("robots.credentials.urls")),
+    path("", include("robots.workitems.urls")),
 ]
