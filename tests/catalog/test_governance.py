@@ -32,6 +32,18 @@ def english():
         yield
 
 
+@pytest.fixture
+def site_client(site_client):
+    """The pages in English too (the messages' source language)."""
+
+    def make(organisation, user=None):
+        client = site_client(organisation, user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
 def today():
     return timezone.localdate()
 
