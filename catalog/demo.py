@@ -2,8 +2,12 @@
 and the municipal examples), each with a version in production. Loading twice changes nothing."""
 
 import hashlib
+import io
+import zipfile
 from decimal import Decimal
+from pathlib import Path
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalog import services
@@ -149,8 +153,18 @@ ROBOTS = [
     },
 ]
 
+SAMPLE_ROBOT = Path(__file__).resolve().parent.parent / "robots" / "samples" / "demo_robot.py"
 AUTHOR = "udvikler@robotkontor.dk"
 APPROVER = "admin@robotkontor.dk"
+
+
+def demo_package() -> bytes:
+    """A zip with the sample robot (robots/samples/demo_robot.py) as its robot.py, so the
+    local runner that `make run` starts has real work to do."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(SAMPLE_ROBOT, "robot.py")
+    return buffer.getvalue()
 
 
 @transaction.atomic
@@ -163,13 +177,14 @@ def load() -> int:
         if Robot.objects.filter(slug=fields["slug"]).exists():
             continue
         robot = services.create_robot(actor=author, owner=author, **fields)
+        package = demo_package()
         version = services.create_version(
             robot=robot,
             actor=author,
             version="1.0.0",
             changelog="Første version i drift.",
-            git_repository=f"https://git.robotkontor.dk/robotter/{robot.slug}.git",
-            git_commit=hashlib.sha1(robot.slug.encode(), usedforsecurity=False).hexdigest(),
+            archive=ContentFile(package, name=f"{robot.slug}-1.0.0.zip"),
+            archive_sha256=hashlib.sha256(package).hexdigest(),
         )
         services.transition_version(version, RobotVersion.Status.TEST, author)
         services.transition_version(version, RobotVersion.Status.APPROVED, approver)

@@ -1,4 +1,4 @@
-"""`make run`: database, migrations, demo data, then web + worker + beat under honcho.
+"""`make run`: database, migrations, demo data, then web + worker + beat + runner (honcho).
 
 When DATABASE_URL is unset the embedded PostgreSQL is started here and kept running for
 the child processes (they get its URL); it stops when this process exits (Ctrl-C).
@@ -13,6 +13,7 @@ from pathlib import Path
 from config.embedded_postgres import database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+RUNNER_TOKEN_FILE = BASE_DIR / ".robotkontor" / "runner-token"
 
 
 def manage(*args: str) -> None:
@@ -26,6 +27,8 @@ def main() -> int:
         print(f"Embedded PostgreSQL: data in {BASE_DIR / '.robotkontor'}")
     manage("migrate_all", "--verbosity", "0")
     manage("load_demo")
+    # A local runner for the demo; its token is renewed at every start.
+    manage("register_runner", "lokal-runner", "--token-file", str(RUNNER_TOKEN_FILE))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     procfile = BASE_DIR / "platform" / "Procfile"
     honcho = [sys.executable, "-m", "honcho", "-f", str(procfile), "-d", str(BASE_DIR), "start"]

@@ -15,7 +15,10 @@ from tenants.services import office
 
 
 def _require_operator(actor) -> None:
-    if not permissions.can(actor, office(), permissions.Capability.OPERATE_ROBOTS):
+    """``actor=None`` is the command line, which acts with the server's own rights."""
+    if actor is not None and not permissions.can(
+        actor, office(), permissions.Capability.OPERATE_ROBOTS
+    ):
         raise PermissionDenied(_("Only the office's operators manage runners."))
 
 

@@ -49,6 +49,12 @@ def _public_schema_and_cleanup(request):
         _drop_member_schemas()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded documents, packages and files go to a throwaway directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def office(db):
     return services.ensure_office(name="Robotkontoret", cvr="29189846", ean="5798000000001")

@@ -54,7 +54,7 @@ ORDERS = [
         "medarbejder@aab.dk",
         "procesejer@aab.dk",
         {"mailbox": "lejetilbud@aab.dk", "reply_days": 5},
-        "*/15 7-17 * * 1-5",
+        "*/5 * * * *",
         [A.APPROVE, A.ACCEPT, A.START_TEST, A.ACTIVATE],
     ),
     (

@@ -11,12 +11,6 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 REPO = "https://git.robotkontor.dk/robots/lejetilbud.git"
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Uploaded documents and packages go to a throwaway directory."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def developer(office, make_user):
     return make_user("dev@robotkontor.dk", office, Role.OFFICE_DEVELOPER)

@@ -5,7 +5,6 @@ from robots import runners
 from robots import services as deployments
 from tests.catalog.conftest import (  # noqa: F401  (fixtures shared with the catalog tests)
     VALID_PARAMETERS,
-    _media_in_tmp,
     developer,
     in_production,
     make_robot,

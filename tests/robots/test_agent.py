@@ -81,7 +81,10 @@ def run_job(aarhus, archived_version, process_owner, operator, make_runner, live
         )
         return jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
 
-    return agent, start
+    yield agent, start
+    # Close the kept-alive HTTP connection, so the server's thread ends with its database
+    # connection before the test database is dropped.
+    agent.session.close()
 
 
 def lines_of(organisation, job) -> list[tuple[str, str]]:

@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", required=True, help="The office's address, e.g. https://robotkontor.dk"
         )
-        parser.add_argument("--token", required=True, help="The runner's token (rkr_…)")
+        token = parser.add_mutually_exclusive_group(required=True)
+        token.add_argument("--token", help="The runner's token (rkr_…)")
+        token.add_argument("--token-file", help="A file holding the runner's token")
         parser.add_argument(
             "--work-dir", default=str(Path(settings.BASE_DIR) / ".robotkontor" / "runner")
         )
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         work = Path(options["work_dir"])
         agent = RunnerAgent(
             url=options["url"],
-            token=options["token"],
+            token=options["token"] or Path(options["token_file"]).read_text().strip(),
             work_root=work / "jobs",
             cache_root=work / "cache",
             poll_seconds=options["poll"],
