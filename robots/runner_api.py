@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.permissions import BasePermission
@@ -198,3 +199,18 @@ class PackageView(RunnerView):
         if job.status != Job.Status.RUNNING or not version.archive:
             raise Http404
         return FileResponse(version.archive.open("rb"), as_attachment=True)
+
+
+class RunnerAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Describes the runner token in the OpenAPI document."""
+
+    target_class = RunnerAuthentication
+    name = "runnerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Runner rkr_…`: the runner's token, shown once at registration.",
+        }
