@@ -210,6 +210,7 @@ AUDIT_AREAS = [
     ("robots.", gettext_lazy("Deployments")),
     ("intake.", gettext_lazy("Ideas")),
     ("governance.", gettext_lazy("Governance")),
+    ("credentials.", gettext_lazy("Credentials")),
 ]
 
 

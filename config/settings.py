@@ -8,6 +8,7 @@ for every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
@@ -25,6 +26,16 @@ if PRODUCTION:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+
+# Keys that encrypt the credentials vault at rest: comma-separated Fernet keys, newest first
+# (`manage.py rotate_credential_keys` re-encrypts with the newest; see platform/README.md).
+# Production requires them; development derives one stable key from SECRET_KEY.
+if PRODUCTION:
+    CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS")
+else:
+    from robots.credentials.crypto import development_key
+
+    CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[development_key(SECRET_KEY)])
 
 # Organisations live on <slug>.<BASE_DOMAIN>; the office console on the bare BASE_DOMAIN.
 BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost")
@@ -65,6 +76,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "robots.workitems",
     "robots.runlogs",
+    "robots.credentials",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -171,7 +183,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
     },
+    "warn-about-expiring-credentials": {
+        "task": "robots.credentials.tasks.warn_about_expiring_credentials_everywhere",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "erase-expired-work-item-payloads": {
+        "task": "robots.tasks.apply_retention_everywhere",
+        "schedule": 3600.0,
+    },
 }
+# Work items: a payload is at most this large (JSON); uploaded files at most this large.
+WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
+WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Execution -----------------------------------------------------------------------------
 
@@ -289,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
         "OrderStatusEnum": "catalog.orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
+        "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
     },
 }
 
@@ -330,7 +354,9 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Secrets handed to jobs, and password/token patterns, never reach a log line.
+    "filters": {"redact_secrets": {"()": "robots.credentials.redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

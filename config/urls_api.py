@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from robots import api as robots_api
+from robots.credentials import api as credentials_api
 from tenants import api as tenants_api
 
 router = DefaultRouter()
@@ -10,6 +11,7 @@ router.register("organisations", tenants_api.OrganisationViewSet, basename="orga
 router.register("tokens", tenants_api.ApiTokenViewSet, basename="api-token")
 router.register("deployments", robots_api.DeploymentViewSet, basename="deployment")
 router.register("notifications", tenants_api.NotificationViewSet, basename="notification")
+router.register("credentials", credentials_api.CredentialViewSet, basename="credential")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("v1/", include("catalog.orders.api_urls")),
     path("v1/", include("robots.runner_urls")),
     path("v1/", include("catalog.governance.api_urls")),
+    path("v1/", include("robots.workitems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,6 +1,6 @@
 """A member organisation's site, on <slug>.<base domain> (the member's schema)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.urls_common import urlpatterns as common
 from tenants import views
@@ -9,4 +9,6 @@ urlpatterns = [
     *common,
     path("people/", views.PeopleView.as_view(), name="people"),
     path("people/invite/", views.InviteView.as_view(), name="invite"),
+    path("credentials/", include("robots.credentials.urls")),
+    path("", include("robots.workitems.urls")),
 ]

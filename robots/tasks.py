@@ -2,7 +2,7 @@ from celery import shared_task
 
 from config.tasks import enqueue_in_schema
 from robots import jobs
-from robots.workitems.tasks import abandon_stuck_items
+from robots.workitems.tasks import abandon_stuck_items, apply_retention
 from tenants.selectors import member_schema_names
 
 
@@ -25,3 +25,12 @@ def enqueue_scheduled_jobs() -> int:
 def expire_job_leases() -> dict:
     """Beat, every 15 s: requeue or fail jobs whose runner stopped sending heartbeats."""
     return jobs.expire_leases()
+
+
+@shared_task
+def apply_retention_everywhere() -> int:
+    """Beat entry point: each member's queues erase the payloads they no longer keep."""
+    schemas = member_schema_names()
+    for schema_name in schemas:
+        enqueue_in_schema(apply_retention, schema_name)
+    return len(schemas)

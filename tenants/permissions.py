@@ -21,18 +21,29 @@ class Capability(StrEnum):
     MANAGE_BILLING = "manage_billing"
     MANAGE_CATALOG = "manage_catalog"
     OPERATE_ROBOTS = "operate_robots"
+    MANAGE_CREDENTIALS = "manage_credentials"
+    # Create and configure the member's work queues (schema, retries, retention).
+    MANAGE_QUEUES = "manage_queues"
 
 
 _EVERYONE = {Capability.VIEW_SITE}
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
     Role.MEMBER: _EVERYONE,
-    Role.PROCESS_OWNER: _EVERYONE | {Capability.APPROVE_ORDERS, Capability.VIEW_BILLING},
+    Role.PROCESS_OWNER: _EVERYONE
+    | {
+        Capability.APPROVE_ORDERS,
+        Capability.VIEW_BILLING,
+        Capability.MANAGE_CREDENTIALS,
+        Capability.MANAGE_QUEUES,
+    },
     Role.MEMBER_ADMIN: _EVERYONE
     | {
         Capability.APPROVE_ORDERS,
         Capability.INVITE_PEOPLE,
         Capability.MANAGE_KEY_FIGURES,
+        Capability.MANAGE_QUEUES,
         Capability.VIEW_BILLING,
+        Capability.MANAGE_CREDENTIALS,
     },
     Role.OFFICE_OPERATOR: _EVERYONE | {Capability.OPERATE_ROBOTS},
     Role.OFFICE_DEVELOPER: _EVERYONE | {Capability.MANAGE_CATALOG, Capability.OPERATE_ROBOTS},

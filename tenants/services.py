@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
-from tenants import permissions
+from tenants import permissions, schemas
 from tenants.models import (
     ApiToken,
     Domain,
@@ -96,9 +96,7 @@ def provision_organisation(
         raise ValidationError({"slug": _("An organisation with this slug already exists.")})
     organisation.save()
     Domain.objects.create(domain=host, tenant=organisation, is_primary=True)
-    if not schema_exists(settings.TENANT_BASE_SCHEMA):
-        raise ValidationError(_("The template schema is missing: run manage.py migrate_all."))
-    organisation.create_schema(check_if_exists=False, verbosity=0)
+    schemas.clone_template(organisation.schema_name)
     connection.set_schema_to_public()
     logger.info("Provisioned organisation %s (schema %s)", slug, organisation.schema_name)
     return organisation

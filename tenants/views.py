@@ -82,7 +82,7 @@ class HomeView(SiteView, TemplateView):
                 status__in=[WorkItem.Status.NEW, WorkItem.Status.IN_PROGRESS]
             ).count()
             context["manual_items"] = WorkItem.objects.filter(
-                status=WorkItem.Status.BUSINESS_EXCEPTION
+                status__in=WorkItem.HANDED_BACK
             ).count()
         return context
 

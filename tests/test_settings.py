@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 from django.http.request import validate_host
 from django.test import Client
@@ -57,6 +58,7 @@ def production_env(db):
     return {
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url(),
         "BASE_DOMAIN": "robotkontor.example.dk",
     }

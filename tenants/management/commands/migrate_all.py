@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django_tenants.utils import schema_exists
 
+from tenants.schemas import install_clone_function
+
 
 class Command(BaseCommand):
     help = (
@@ -17,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, processes, **options):
         verbosity = options["verbosity"]
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+        install_clone_function()
         template = settings.TENANT_BASE_SCHEMA
         if not schema_exists(template):
             with connection.cursor() as cursor:

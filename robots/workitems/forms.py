@@ -1,0 +1,159 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from robots import selectors as robot_selectors
+from robots.workitems import uploads
+from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.services import QUEUE_FIELDS
+from tenants import selectors as tenant_selectors
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y"]
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def datetime_field(label, help_text=""):
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DateTimeInput(),
+        help_text=help_text,
+    )
+
+
+def payload_field(required=False):
+    return forms.JSONField(
+        label=_("Payload (JSON)"),
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-input rk-json"}),
+        help_text=_('A JSON object, e.g. {"lejemål": "12-101"}.'),
+    )
+
+
+class QueueForm(forms.ModelForm):
+    payload_schema = forms.JSONField(
+        label=_("Payload schema (JSON Schema)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-input rk-json"}),
+        help_text=WorkQueue._meta.get_field("payload_schema").help_text,
+    )
+
+    class Meta:
+        model = WorkQueue
+        fields = list(QUEUE_FIELDS)
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deployment"].queryset = robot_selectors.deployments_for(organisation)
+
+    def clean_payload_schema(self):
+        return self.cleaned_data["payload_schema"] or None
+
+
+class ItemForm(forms.Form):
+    reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
+    priority = forms.IntegerField(
+        label=_("Priority"), initial=0, help_text=_("Higher is taken first.")
+    )
+    deadline = datetime_field(_("Deadline"))
+    defer_until = datetime_field(_("Not before"), _("Robots leave the item until then."))
+    payload = payload_field()
+
+    def clean_payload(self):
+        payload = self.cleaned_data["payload"]
+        return {} if payload is None else payload
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (CSV or XLSX)"),
+        help_text=_(
+            "One row per item. Columns become payload fields; the columns reference, "
+            "priority, deadline and defer_until set the item's own fields."
+        ),
+    )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        uploads.check_size(file.size)  # before the file is read into memory
+        return file
+
+
+class ItemFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("A reference, or field=value to search the payload."),
+    )
+
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        statuses = statuses or WorkItem.Status.choices
+        self.fields["status"].choices = [("", _("All")), *statuses]
+
+
+class ManualFilterForm(ItemFilterForm):
+    queue = forms.ModelChoiceField(
+        label=_("Queue"), required=False, queryset=WorkQueue.objects.all(), empty_label=_("All")
+    )
+    mine = forms.BooleanField(label=_("Only items assigned to me"), required=False)
+
+
+class IdsField(forms.Field):
+    """The ids of the ticked rows (checkboxes named ``items``)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Choose at least one item.")}
+
+    def to_python(self, value):
+        try:
+            return sorted({int(pk) for pk in value or []})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Choose items from the list.")) from None
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [
+        ("assign", _("Assign")),
+        ("resolve", _("Resolve")),
+        ("close", _("Close")),
+    ]
+    items = IdsField(label=_("Items"))
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
+    user = forms.TypedChoiceField(coerce=int, required=False, label=_("Assign to"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {
+            membership.user_id: membership.user
+            for membership in tenant_selectors.memberships_of(organisation)
+        }
+        self.fields["user"].choices = [("", _("Nobody")), *self.people.items()]
+
+    def assignee(self):
+        return self.people.get(self.cleaned_data.get("user"))
+
+
+class ResubmitForm(forms.Form):
+    payload = payload_field(required=True)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class HandleForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("assign_me", _("Assign to me")),
+            ("resolve", _("Resolve")),
+            ("close", _("Close")),
+        ]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)

@@ -1,0 +1,101 @@
+"""Reads of work queues and items. The member's schema is the scope: the request's site
+(or the task's schema) chose it, so another member's items are simply not there."""
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.http import Http404
+
+from robots.workitems.models import Upload, WorkItem, WorkItemEvent, WorkQueue
+
+Status = WorkItem.Status
+
+
+def queues() -> QuerySet[WorkQueue]:
+    return WorkQueue.objects.select_related("deployment")
+
+
+def queues_with_counts() -> QuerySet[WorkQueue]:
+    """Every queue with its number of items per status (``count_<status>``), in one query."""
+    return queues().annotate(
+        count_total=Count("items"),
+        **{
+            f"count_{status}": Count("items", filter=Q(items__status=status))
+            for status in Status.values
+        },
+    )
+
+
+def queue(pk) -> WorkQueue:
+    found = queues().filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def items() -> QuerySet[WorkItem]:
+    return WorkItem.objects.select_related("queue", "assigned_to")
+
+
+def parse_search(text: str) -> tuple[str, str] | None:
+    """``field=value`` searches a payload field; anything else the reference."""
+    field, sep, value = (text or "").partition("=")
+    if sep and field.strip():
+        return field.strip(), value.strip()
+    return None
+
+
+def filter_items(
+    found: QuerySet[WorkItem],
+    *,
+    status: str = "",
+    search: str = "",
+    queue_id=None,
+    assigned_to=None,
+) -> QuerySet[WorkItem]:
+    if status in Status.values:
+        found = found.filter(status=status)
+    if queue_id:
+        found = found.filter(queue_id=queue_id)
+    if assigned_to is not None:
+        found = found.filter(assigned_to=assigned_to)
+    search = (search or "").strip()
+    field = parse_search(search)
+    if field is not None:
+        name, value = field
+        # As text, so "42" finds the number 42 as well as the string.
+        found = found.annotate(_search=KeyTextTransform(name, "payload")).filter(_search=value)
+    elif search:
+        found = found.filter(reference__icontains=search)
+    return found
+
+
+def items_of(work_queue: WorkQueue, **filters) -> QuerySet[WorkItem]:
+    return filter_items(items().filter(queue=work_queue), **filters).order_by("-created_at", "-pk")
+
+
+def handed_back_items(**filters) -> QuerySet[WorkItem]:
+    """Items waiting for the member's staff: by default every handed-back status."""
+    found = items().filter(status__in=WorkItem.HANDED_BACK)
+    return filter_items(found, **filters).order_by("-finished_at", "-pk")
+
+
+def item(pk) -> WorkItem:
+    found = items().filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def history_of(work_item: WorkItem) -> QuerySet[WorkItemEvent]:
+    return work_item.events.select_related("actor").order_by("at", "pk")
+
+
+def uploads_of(work_queue: WorkQueue) -> QuerySet[Upload]:
+    return work_queue.uploads.defer("content", "errors").select_related("uploaded_by")
+
+
+def upload(pk) -> Upload:
+    found = Upload.objects.defer("content").select_related("queue").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found

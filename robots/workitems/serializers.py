@@ -1,0 +1,102 @@
+from rest_framework import serializers
+
+from robots import selectors as robot_selectors
+from robots.models import Deployment
+from robots.workitems.models import WorkItem, WorkQueue
+from tenants import selectors as tenant_selectors
+from tenants.models import User
+
+
+class WorkQueueSerializer(serializers.ModelSerializer):
+    deployment = serializers.PrimaryKeyRelatedField(
+        queryset=Deployment.objects.none(),
+        allow_null=True,
+        required=False,
+        help_text="The id of one of the organisation's deployments; its robot works the queue.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tenant = getattr(self.context.get("request"), "tenant", None)
+        if tenant is not None:
+            self.fields["deployment"].queryset = robot_selectors.deployments_for(tenant)
+
+    class Meta:
+        model = WorkQueue
+        fields = [
+            "id",
+            "name",
+            "description",
+            "deployment",
+            "unique_reference",
+            "payload_schema",
+            "max_retries",
+            "retry_delay_seconds",
+            "abandon_after_minutes",
+            "retention_days",
+            "sla_minutes",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+
+class WorkItemSerializer(serializers.ModelSerializer):
+    assigned_to = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = WorkItem
+        fields = [
+            "id",
+            "queue",
+            "reference",
+            "payload",
+            "status",
+            "priority",
+            "deadline",
+            "defer_until",
+            "attempts",
+            "outcome",
+            "reason",
+            "output",
+            "assigned_to",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "payload_erased_at",
+        ]
+        read_only_fields = fields
+
+
+class WorkItemCreateSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    payload = serializers.JSONField(required=False, help_text="A JSON object.")
+    priority = serializers.IntegerField(required=False, default=0)
+    deadline = serializers.DateTimeField(required=False, allow_null=True)
+    defer_until = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ResubmitSerializer(NoteSerializer):
+    payload = serializers.JSONField(
+        required=False, help_text="A corrected payload; without it the item keeps its own."
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    user = serializers.SlugRelatedField(
+        slug_field="email",
+        queryset=User.objects.none(),
+        allow_null=True,
+        help_text="E-mail of a person of the organisation; null unassigns.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tenant = getattr(self.context.get("request"), "tenant", None)
+        if tenant is not None:
+            self.fields["user"].queryset = User.objects.filter(
+                pk__in=tenant_selectors.memberships_of(tenant).values("user_id")
+            )

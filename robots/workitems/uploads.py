@@ -1,0 +1,213 @@
+"""Reading CSV and XLSX files of work items.
+
+Columns become payload fields, except ``reference``, ``priority``, ``deadline`` and
+``defer_until``, which set the item's own fields. CSV may be separated by semicolons (as
+Danish spreadsheets write it) or commas, UTF-8 with or without a byte order mark. Line
+numbers are the file's own (the header is line 1), so a member can find a refused row.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from robots.workitems.models import Upload, WorkQueue
+from robots.workitems.services import ItemRow
+
+ITEM_COLUMNS = ("reference", "priority", "deadline", "defer_until")
+
+Row = tuple[int, list]  # (line number, cells)
+
+
+def _format_of(file_name: str, content: bytes) -> str:
+    name = file_name.lower()
+    is_zip = content[:4] == b"PK\x03\x04"
+    if name.endswith(".xlsx"):
+        if not is_zip:
+            raise ValidationError(_("The file is not a valid XLSX workbook."))
+        return Upload.Format.XLSX
+    if name.endswith((".csv", ".txt")) and not is_zip:
+        return Upload.Format.CSV
+    raise ValidationError(_("Upload a CSV file (.csv) or an Excel workbook (.xlsx)."))
+
+
+def _csv_text(content: bytes) -> str:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
+        ) from None
+    if "\x00" in text:
+        raise ValidationError(_("The file is not a text file."))
+    return text
+
+
+def _csv_rows(content: bytes) -> Iterator[Row]:
+    text = _csv_text(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise ValidationError(
+            _("Line %(line)s cannot be read: %(reason)s") % {"line": line, "reason": error}
+        ) from None
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Row]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ValidationError(_("The file is not a valid XLSX workbook.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(cells)
+    finally:
+        workbook.close()
+
+
+def rows_of(file_format: str, content: bytes) -> Iterator[Row]:
+    return _xlsx_rows(content) if file_format == Upload.Format.XLSX else _csv_rows(content)
+
+
+def _blank(cells: list) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def header_of(rows: Iterator[Row]) -> list[str]:
+    """The column names from the first non-empty row; refused if missing or ambiguous."""
+    for _line, cells in rows:
+        if _blank(cells):
+            continue
+        names = [str(cell).strip() if cell is not None else "" for cell in cells]
+        while names and not names[-1]:
+            names.pop()
+        if any(not name for name in names):
+            raise ValidationError(_("Every column in the header row must have a name."))
+        lowered = [name.lower() for name in names]
+        duplicates = sorted({name for name in lowered if lowered.count(name) > 1})
+        if duplicates:
+            raise ValidationError(
+                _("The header names a column twice: %(names)s.") % {"names": ", ".join(duplicates)}
+            )
+        return names
+    raise ValidationError(_("The file has no header row."))
+
+
+def check_size(size: int) -> None:
+    limit = settings.WORK_ITEM_UPLOAD_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; at most %(limit)s can be uploaded.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
+def inspect(file_name: str, content: bytes) -> tuple[str, list[str]]:
+    """Refuse a file that cannot be read at all, before anything is stored."""
+    check_size(len(content))
+    if not content:
+        raise ValidationError(_("The file is empty."))
+    file_format = _format_of(file_name, content)
+    header = header_of(rows_of(file_format, content))
+    return file_format, header
+
+
+# --- One row into an item -------------------------------------------------------------------
+
+
+def _datetime(value) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    else:
+        text = str(value).strip()
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            if day is None:
+                match = re.fullmatch(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})", text)
+                if not match:
+                    raise ValueError(text)
+                day = date(int(match[3]), int(match[2]), int(match[1]))
+            moment = datetime.combine(day, time())
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _json_value(value):
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()  # a spreadsheet's date is a datetime at midnight
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _typed(value, spec: dict):
+    """CSV cells are text: follow the queue's schema where it asks for numbers or booleans."""
+    if not isinstance(value, str):
+        return value
+    kind = spec.get("type")
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            number = Decimal(value.replace(",", "."))
+            return int(number) if number == number.to_integral_value() else float(number)
+    except (ValueError, InvalidOperation):
+        return value
+    if kind == "boolean" and value.lower() in {"true", "false", "ja", "nej", "1", "0"}:
+        return value.lower() in {"true", "ja", "1"}
+    return value
+
+
+def to_item_row(queue: WorkQueue, header: list[str], line: int, cells: list):
+    """An ``ItemRow``, or the reason the row cannot become one."""
+    properties = (queue.payload_schema or {}).get("properties") or {}
+    if len([cell for cell in cells[len(header) :] if cell not in (None, "")]):
+        return _("The row has more cells than the header has columns.")
+    row = ItemRow(line=line)
+    problems = []
+    for name, value in zip(header, cells, strict=False):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        key = name.lower()
+        if key == "reference":
+            row.reference = str(_json_value(value))
+        elif key == "priority":
+            try:
+                row.priority = int(str(_json_value(value)))
+            except ValueError:
+                problems.append(_("priority: must be a whole number"))
+        elif key in ("deadline", "defer_until"):
+            try:
+                setattr(row, key, _datetime(value))
+            except (ValueError, OverflowError):
+                problems.append(
+                    _("%(column)s: not a date (use YYYY-MM-DD or DD-MM-YYYY)") % {"column": key}
+                )
+        else:
+            row.payload[name] = _typed(_json_value(value), properties.get(name) or {})
+    return "; ".join(problems) if problems else row

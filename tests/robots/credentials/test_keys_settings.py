@@ -1,0 +1,45 @@
+"""Production needs CREDENTIAL_KEYS; development derives a stable key from SECRET_KEY."""
+
+import secrets
+
+import pytest
+from cryptography.fernet import Fernet
+
+from robots.credentials import crypto
+from tests.test_settings import database_url, run_python
+
+
+@pytest.fixture
+def production_env(db):
+    return {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": database_url(),
+        "BASE_DOMAIN": "robotkontor.example.dk",
+    }
+
+
+def test_production_refuses_to_start_without_credential_keys(production_env):
+    result = run_python("manage.py", "check", **production_env)
+    assert result.returncode != 0
+    assert "CREDENTIAL_KEYS" in result.stderr
+
+
+def test_production_refuses_keys_that_are_not_fernet_keys(production_env):
+    result = run_python("manage.py", "check", CREDENTIAL_KEYS="not-a-key", **production_env)
+    assert result.returncode != 0
+    assert "credentials.E001" in result.stderr
+    assert "not-a-key" not in result.stderr + result.stdout
+
+
+def test_production_check_passes_with_keys(production_env):
+    keys = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
+    result = run_python("manage.py", "check", CREDENTIAL_KEYS=keys, **production_env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_development_key_is_stable_and_derived_from_the_secret_key(settings):
+    assert [crypto.development_key(settings.SECRET_KEY)] == settings.CREDENTIAL_KEYS
+    assert crypto.development_key("a") == crypto.development_key("a")
+    assert crypto.development_key("a") != crypto.development_key("b")
+    Fernet(crypto.development_key("a").encode())  # a valid Fernet key
