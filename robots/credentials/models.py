@@ -114,7 +114,7 @@ class CredentialGrant(models.Model):
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="grants")
     deployment = models.ForeignKey(
-        "robots.Deployment", on_delete=models.DO_NOTHING, related_name="+"
+        "robots.Deployment", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
 
     class Meta:

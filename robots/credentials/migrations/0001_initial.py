@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                 (
                     "deployment",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="robots.deployment",
