@@ -234,6 +234,8 @@ def test_a_paused_deployment_neither_schedules_nor_hands_out_queued_jobs(
     with pytest.raises(ValidationError):
         jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
 
+    jobs.complete(runner, running.pk, succeeded=True)  # the running job ends normally
+    assert jobs.claim(runner) is None
     deployments.resume_deployment(deployment=deployment, actor=operator)
     assert jobs.claim(runner)[0] == waiting
     statuses = AuditEvent.objects.filter(action="robots.deployment.status_changed")
