@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from robots import jobs, selectors, services
@@ -12,13 +13,28 @@ from robots.serializers import (
     JobSerializer,
     RunSerializer,
 )
-from tenants.permissions import Capability, HasCapability, deployment_run_capability
+from tenants.permissions import Capability, can, deployment_run_capability
 
 
 class NotActive(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "not_active"
     default_detail = _("The deployment is not active.")
+
+
+class MayOperateDeployments(BasePermission):
+    """Everyone on the site reads; starting, pausing and resuming follow
+    ``deployment_run_capability``; only the office changes schedules and limits."""
+
+    message = exceptions.PermissionDenied.default_detail
+
+    def has_permission(self, request, view):
+        tenant = request.tenant
+        if view.action in ("run", "pause", "resume"):
+            return can(request.user, tenant, deployment_run_capability(tenant))
+        if view.action == "partial_update":
+            return tenant.is_office and can(request.user, tenant, Capability.OPERATE_ROBOTS)
+        return can(request.user, tenant, Capability.VIEW_SITE)
 
 
 class DeploymentViewSet(
@@ -34,23 +50,13 @@ class DeploymentViewSet(
     """
 
     serializer_class = DeploymentSerializer
-    permission_classes = [HasCapability]
+    permission_classes = [MayOperateDeployments]
     queryset = Deployment.objects.none()  # for the schema; requests read the selector
     filterset_fields = ["status"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.deployments_for(self.request.tenant)
-
-    def get_permissions(self):
-        tenant = self.request.tenant
-        if self.action in ("run", "pause", "resume"):
-            self.required_capability = deployment_run_capability(tenant)
-        elif self.action == "partial_update":
-            if not tenant.is_office:
-                raise exceptions.PermissionDenied
-            self.required_capability = Capability.OPERATE_ROBOTS
-        return super().get_permissions()
 
     @extend_schema(request=DeploymentSettingsSerializer, responses=DeploymentSerializer)
     def partial_update(self, request, *args, **kwargs):
