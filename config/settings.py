@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.enqueue_scheduled_jobs",
         "schedule": 30.0,
     },
+    "enqueue-queue-triggered-jobs": {
+        "task": "robots.tasks.enqueue_queue_triggered_jobs",
+        "schedule": 30.0,
+    },
     "expire-job-leases": {
         "task": "robots.tasks.expire_job_leases",
         "schedule": 15.0,

@@ -24,4 +24,9 @@ urlpatterns = [
         views.KeyFigureCreateView.as_view(),
         name="key_figure_create",
     ),
+    path(
+        "organisations/<slug:slug>/job-limit/",
+        views.JobLimitView.as_view(),
+        name="organisation_job_limit",
+    ),
 ]

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from robots.models import Job, Runner
+from robots.models import Deployment, Job, Runner
+from robots.services import EDITABLE_FIELDS
 
 
 class RunnerForm(forms.Form):
@@ -25,3 +26,12 @@ class JobFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Job.Status.choices]
     )
+
+
+class DeploymentSettingsForm(forms.ModelForm):
+    """The schedule and limits the office sets on a deployment."""
+
+    class Meta:
+        model = Deployment
+        fields = EDITABLE_FIELDS
+        help_texts = {"required_labels": _("Separated by commas, e.g. python, sap-gui.")}

@@ -3,7 +3,8 @@
 The queue is one table in ``public``. A runner claims the next job with ``SELECT … FOR
 UPDATE SKIP LOCKED``; the per-deployment and per-member limits are checked again under a
 transaction-scoped advisory lock on the member, so two runners claiming at once never
-exceed them. Times are the server's: they are what the member is billed for.
+exceed them. Times are the server's: they are what the member is billed for. Queued jobs
+of a paused deployment wait (runners skip them) until it is resumed; running ones go on.
 """
 
 import secrets
@@ -14,10 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from catalog import audit
+from catalog.parameters import validate_parameters
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
+from robots.workitems.selectors import waiting_per_deployment
 from tenants.models import Organisation, hash_secret
 
 Status = Job.Status
@@ -30,13 +34,27 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=settings.ROBOTS_LEASE_SECONDS)
 
 
+class DeploymentNotActive(ValidationError):
+    """The deployment is paused or retired: it starts no runs."""
+
+
 @transaction.atomic
-def enqueue(*, deployment: Deployment, trigger: str, actor=None, scheduled_for=None) -> Job:
-    """Queue a run of an active deployment."""
+def enqueue(
+    *, deployment: Deployment, trigger: str, actor=None, scheduled_for=None, parameters=None
+) -> Job:
+    """Queue a run of an active deployment, optionally with parameters for this run only
+    (validated, over the deployment's own, against the robot's schema)."""
     if deployment.status != Deployment.Status.ACTIVE:
-        raise ValidationError(
+        raise DeploymentNotActive(
             _("%(name)s is %(status)s: only an active deployment runs.")
-            % {"name": deployment.name, "status": deployment.get_status_display()}
+            % {"name": deployment.name, "status": deployment.get_status_display()},
+            code="not_active",
+        )
+    if parameters:
+        validate_parameters(
+            deployment.robot_version.robot.parameters_schema,
+            {**deployment.parameters, **parameters},
+            field_prefix="parameters.",
         )
     job = Job.objects.create(
         deployment=deployment,
@@ -48,14 +66,18 @@ def enqueue(*, deployment: Deployment, trigger: str, actor=None, scheduled_for=N
         max_attempts=deployment.max_attempts,
         scheduled_for=scheduled_for,
         requested_by=actor if actor is not None and actor.is_authenticated else None,
+        parameters=parameters or {},
     )
     if actor is not None:
+        changes = {"deployment": deployment.pk, "trigger": trigger}
+        if parameters:
+            changes["parameters"] = parameters
         audit.record(
             actor=actor,
             action="robots.job.queued",
             target=job,
             organisation=deployment.organisation,
-            changes={"deployment": deployment.pk, "trigger": trigger},
+            changes=changes,
         )
     return job
 
@@ -74,6 +96,7 @@ LEFT JOIN (
     WHERE status = 'running' GROUP BY deployment_id
 ) deployment_running ON deployment_running.deployment_id = j.deployment_id
 WHERE j.status = 'queued'
+  AND d.status = 'active'
   AND j.not_before <= %(now)s
   AND j.pool = %(pool)s
   AND j.required_labels <@ %(labels)s::varchar[]
@@ -276,3 +299,48 @@ def enqueue_due_schedules(*, now=None) -> int:
             enqueue(deployment=deployment, trigger=Job.Trigger.SCHEDULE, scheduled_for=fire)
             queued += 1
     return queued
+
+
+def enqueue_queue_triggers(*, now=None) -> int:
+    """Queue the jobs the queue triggers want: per active deployment with a trigger, the
+    items waiting in its work queues decide how many jobs should be queued or running
+    (``Deployment.queue_trigger_jobs_wanted``); the missing ones are queued. Jobs already
+    queued or running count, whatever started them, so running this again (or from
+    several beat processes at once) queues nothing more. Returns how many were queued.
+    One query per member schema counts the waiting items."""
+    now = now or timezone.now()
+    triggered = Deployment.objects.filter(
+        status=Deployment.Status.ACTIVE,
+        queue_trigger_min_items__isnull=False,
+        organisation__is_active=True,
+    ).values_list("pk", "organisation__schema_name")
+    by_schema: dict[str, list[int]] = {}
+    for pk, schema_name in triggered:
+        by_schema.setdefault(schema_name, []).append(pk)
+    queued = 0
+    for schema_name, deployment_ids in by_schema.items():
+        with schema_context(schema_name):
+            waiting = waiting_per_deployment(now)
+        for deployment_id in deployment_ids:
+            if waiting.get(deployment_id):
+                queued += _top_up(deployment_id, waiting[deployment_id])
+    return queued
+
+
+@transaction.atomic
+def _top_up(deployment_id: int, waiting: int) -> int:
+    deployment = (
+        Deployment.objects.select_for_update(skip_locked=True)
+        .select_related("organisation")
+        .filter(pk=deployment_id, status=Deployment.Status.ACTIVE)
+        .first()
+    )
+    if deployment is None:
+        return 0  # paused meanwhile, or another beat process has it
+    open_jobs = Job.objects.filter(
+        deployment=deployment, status__in=[Status.QUEUED, Status.RUNNING]
+    ).count()
+    missing = deployment.queue_trigger_jobs_wanted(waiting) - open_jobs
+    for _job in range(missing):
+        enqueue(deployment=deployment, trigger=Job.Trigger.QUEUE)
+    return max(missing, 0)

@@ -72,6 +72,29 @@ class Deployment(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("A job whose runner goes silent is queued again until this many attempts."),
     )
+    queue_trigger_min_items = models.PositiveIntegerField(
+        _("queue trigger: start at"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Start a job when at least this many items wait in the deployment's work queues. "
+            "Empty: no queue trigger."
+        ),
+    )
+    queue_trigger_max_jobs = models.PositiveSmallIntegerField(
+        _("queue trigger: jobs at most"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("The queue trigger keeps at most this many jobs queued or running."),
+    )
+    queue_trigger_items_per_job = models.PositiveIntegerField(
+        _("queue trigger: items per job"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("One more job per this many waiting items. Empty: one job at a time."),
+    )
     last_scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -83,12 +106,39 @@ class Deployment(models.Model):
                 condition=Q(status__in=["active", "paused", "retired"]),
                 name="deployment_status_known",
             ),
+            models.CheckConstraint(
+                condition=Q(queue_trigger_min_items__isnull=True)
+                | Q(queue_trigger_min_items__gte=1),
+                name="deployment_queue_trigger_min_items",
+            ),
+            models.CheckConstraint(
+                condition=Q(queue_trigger_max_jobs__gte=1), name="deployment_queue_trigger_max_jobs"
+            ),
+            models.CheckConstraint(
+                condition=Q(queue_trigger_items_per_job__isnull=True)
+                | Q(queue_trigger_items_per_job__gte=1),
+                name="deployment_queue_trigger_items_per_job",
+            ),
         ]
         verbose_name = _("deployment")
         verbose_name_plural = _("deployments")
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_queue_trigger(self) -> bool:
+        return self.queue_trigger_min_items is not None
+
+    def queue_trigger_jobs_wanted(self, waiting: int) -> int:
+        """How many jobs the queue trigger wants queued or running for ``waiting`` items:
+        none below the threshold, else one per ``items_per_job`` items (at least one),
+        never more than ``max_jobs``."""
+        if not self.has_queue_trigger or waiting < self.queue_trigger_min_items:
+            return 0
+        per_job = self.queue_trigger_items_per_job
+        wanted = -(-waiting // per_job) if per_job else 1
+        return min(max(wanted, 1), self.queue_trigger_max_jobs)
 
 
 class Runner(models.Model):
@@ -200,6 +250,12 @@ class Job(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    parameters = models.JSONField(
+        _("parameters for this run"),
+        default=dict,
+        blank=True,
+        help_text=_("Override the deployment's parameters for this run only."),
+    )
 
     class Meta:
         ordering = ["-queued_at", "-pk"]
@@ -239,6 +295,11 @@ class Job(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.deployment}"
+
+    @property
+    def effective_parameters(self) -> dict:
+        """The deployment's parameters with this run's overrides on top."""
+        return {**self.deployment.parameters, **self.parameters}
 
     @property
     def duration_seconds(self) -> float | None:

@@ -99,7 +99,7 @@ def job_spec(request, job: Job, token: str) -> dict:
         "deployment": {"id": job.deployment_id, "name": job.deployment.name},
         "robot": {"slug": version.robot.slug, "kind": version.robot.kind},
         "package": package,
-        "parameters": job.deployment.parameters,
+        "parameters": job.effective_parameters,
         "timeout_seconds": job.deployment.timeout_minutes * 60,
         "lease_seconds": settings.ROBOTS_LEASE_SECONDS,
         "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),

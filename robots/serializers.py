@@ -1,6 +1,8 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from robots.models import Deployment
+from robots.models import Deployment, Job
+from robots.services import EDITABLE_FIELDS
 
 
 class DeploymentSerializer(serializers.ModelSerializer):
@@ -18,10 +20,37 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "robot",
             "version",
             "parameters",
-            "schedule",
             "process_owner",
             "status",
+            *EDITABLE_FIELDS,
             "created_at",
             "updated_at",
         ]
+        read_only_fields = fields
+
+
+class DeploymentSettingsSerializer(serializers.ModelSerializer):
+    """What PATCH may change: the schedule and limits (validated as on the page)."""
+
+    class Meta:
+        model = Deployment
+        fields = list(EDITABLE_FIELDS)
+
+
+class RunSerializer(serializers.Serializer):
+    parameters = serializers.JSONField(
+        required=False,
+        help_text=_("Parameters for this run only, over the deployment's own."),
+    )
+
+    def validate_parameters(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("The parameters must be a JSON object."))
+        return value
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = ["id", "deployment", "status", "trigger", "parameters", "queued_at"]
         read_only_fields = fields

@@ -22,6 +22,12 @@ def enqueue_scheduled_jobs() -> int:
 
 
 @shared_task
+def enqueue_queue_triggered_jobs() -> int:
+    """Beat, every 30 s: queue the runs the deployments' queue triggers want."""
+    return jobs.enqueue_queue_triggers()
+
+
+@shared_task
 def expire_job_leases() -> dict:
     """Beat, every 15 s: requeue or fail jobs whose runner stopped sending heartbeats."""
     return jobs.expire_leases()

@@ -2,21 +2,22 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from catalog.intake.views import flash_errors
-from robots import jobs, runners, selectors
-from robots.forms import JobFilterForm, RunnerForm
+from robots import jobs, runners, selectors, services
+from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
-from tenants.permissions import Capability, can
+from tenants.permissions import Capability, can, deployment_run_capability
 from tenants.views import SiteView, apply_errors
 
 JOBS_SHOWN = 200
+DEPLOYMENT_JOBS_SHOWN = 20
 LOG_LINES_SHOWN = 2000
 
 
@@ -35,11 +36,82 @@ class DeploymentListView(SiteView):
 
 
 def may_run_deployments(request) -> bool:
-    """Office operators, and the member's process owners and administrators, start runs."""
-    capability = (
-        Capability.OPERATE_ROBOTS if request.tenant.is_office else Capability.APPROVE_ORDERS
-    )
-    return can(request.user, request.tenant, capability)
+    """Office operators, and the member's process owners and administrators, start, pause
+    and resume runs."""
+    return can(request.user, request.tenant, deployment_run_capability(request.tenant))
+
+
+def may_edit_deployments(request) -> bool:
+    """Schedules and limits are the office's: its runners run every member's robots."""
+    return request.tenant.is_office and can(request.user, request.tenant, Capability.OPERATE_ROBOTS)
+
+
+class DeploymentDetailView(SiteView):
+    """A deployment's settings, its latest runs, pause/resume and (office) its limits."""
+
+    def page(self, request, deployment, form=None, status=200):
+        may_edit = may_edit_deployments(request)
+        if may_edit and form is None:
+            form = DeploymentSettingsForm(instance=deployment)
+        return render(
+            request,
+            "robots/deployment_detail.html",
+            {
+                "deployment": deployment,
+                "jobs": selectors.jobs_for(request.tenant).filter(deployment=deployment)[
+                    :DEPLOYMENT_JOBS_SHOWN
+                ],
+                "may_run": may_run_deployments(request),
+                "may_edit": may_edit,
+                "form": form,
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        return self.page(request, selectors.deployment_for(request.tenant, pk))
+
+    def post(self, request, pk):
+        deployment = selectors.deployment_for(request.tenant, pk)
+        if not may_edit_deployments(request):
+            raise PermissionDenied(_("You may not change deployments."))
+        # The form gets its own copy: a refused form must not show on the page's settings.
+        form = DeploymentSettingsForm(
+            request.POST, instance=selectors.deployment_for(request.tenant, pk)
+        )
+        if form.is_valid():
+            try:
+                services.update_deployment(
+                    deployment=deployment, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("The deployment is saved."))
+                return redirect("deployment_detail", pk=pk)
+        return self.page(request, deployment, form, status=400)
+
+
+class DeploymentStatusView(SiteView):
+    """Pause or resume a deployment (``action`` is ``pause`` or ``resume``)."""
+
+    def post(self, request, pk, action):
+        deployment = selectors.deployment_for(request.tenant, pk)
+        if not may_run_deployments(request):
+            raise PermissionDenied(_("You may not pause or resume deployments."))
+        change = services.pause_deployment if action == "pause" else services.resume_deployment
+        try:
+            change(deployment=deployment, actor=request.user)
+        except ValidationError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(
+                request,
+                _("The deployment is paused.")
+                if action == "pause"
+                else _("The deployment is resumed."),
+            )
+        return redirect("deployment_detail", pk=pk)
 
 
 class RunNowView(SiteView):

@@ -12,6 +12,7 @@ from tenants.permissions import Capability, HasCapability
 from tenants.serializers import (
     ApiTokenSerializer,
     CurrentUserSerializer,
+    JobLimitSerializer,
     KeyFigureSerializer,
     NewApiTokenSerializer,
     NotificationSerializer,
@@ -50,10 +51,23 @@ class OrganisationViewSet(
         return selectors.organisations_for_office()
 
     def get_permissions(self):
-        self.required_capability = (
-            Capability.MANAGE_ORGANISATIONS if self.action == "create" else Capability.VIEW_SITE
-        )
+        self.required_capability = {
+            "create": Capability.MANAGE_ORGANISATIONS,
+            "job_limit": Capability.OPERATE_ROBOTS,
+        }.get(self.action, Capability.VIEW_SITE)
         return super().get_permissions()
+
+    @extend_schema(request=JobLimitSerializer, responses=OrganisationSerializer)
+    @action(detail=True, methods=["patch"], url_path="job-limit")
+    def job_limit(self, request, slug=None):
+        """How many of the member's robot jobs run at once (office operators)."""
+        organisation = self.get_object()
+        serializer = JobLimitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_job_limit(
+            organisation=organisation, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=organisation.pk)).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

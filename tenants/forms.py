@@ -69,5 +69,11 @@ class KeyFigureForm(forms.ModelForm):
         widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
 
 
+class JobLimitForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["max_concurrent_jobs"]
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)

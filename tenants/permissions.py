@@ -93,6 +93,14 @@ def can_invite(user, site: Organisation, target: Organisation, role: str) -> boo
     return site.is_office or site.pk == target.pk
 
 
+def deployment_run_capability(site: Organisation) -> Capability:
+    """Who starts, pauses and resumes deployments: office operators on the office console;
+    on a member's site its process owners and administrators (who approve its orders).
+    Changing a deployment's schedule and limits is the office's (``OPERATE_ROBOTS``): they
+    share the office's runners."""
+    return Capability.OPERATE_ROBOTS if site.is_office else Capability.APPROVE_ORDERS
+
+
 class HasCapability(BasePermission):
     """DRF permission: the view names ``required_capability`` for the request's organisation."""
 

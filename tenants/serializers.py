@@ -31,12 +31,20 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "contact_phone",
             "vat_status",
             "is_active",
+            "max_concurrent_jobs",
             "domains",
             "created_at",
         ]
-        read_only_fields = ["id", "is_active", "domains", "created_at"]
+        read_only_fields = ["id", "is_active", "max_concurrent_jobs", "domains", "created_at"]
         # Uniqueness is decided by the provisioning service (slug, domain and schema together).
         extra_kwargs = {"slug": {"validators": []}}
+
+
+class JobLimitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["max_concurrent_jobs"]
+        extra_kwargs = {"max_concurrent_jobs": {"required": True}}
 
 
 class MembershipSerializer(serializers.ModelSerializer):

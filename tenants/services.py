@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
+from catalog import audit
 from tenants import permissions, schemas
 from tenants.models import (
     ApiToken,
@@ -139,6 +140,26 @@ def set_key_figure(
     )
     figure.full_clean()
     return figure
+
+
+@transaction.atomic
+def set_job_limit(*, organisation: Organisation, max_concurrent_jobs: int, actor) -> Organisation:
+    """How many of the member's robot jobs the runners may run at once (audited)."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = organisation.max_concurrent_jobs
+    if before == max_concurrent_jobs:
+        return organisation
+    organisation.max_concurrent_jobs = max_concurrent_jobs
+    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    organisation.save(update_fields=["max_concurrent_jobs"])
+    audit.record(
+        actor=actor,
+        action="tenants.organisation.job_limit_changed",
+        target=organisation,
+        organisation=organisation,
+        changes={"max_concurrent_jobs": [before, max_concurrent_jobs]},
+    )
+    return organisation
 
 
 @transaction.atomic

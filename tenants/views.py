@@ -15,6 +15,7 @@ from tenants.forms import (
     AcceptInvitationForm,
     ApiTokenForm,
     InvitationForm,
+    JobLimitForm,
     KeyFigureForm,
     OrganisationForm,
 )
@@ -131,6 +132,7 @@ class OrganisationDetailView(SiteView):
             "key_figures": organisation.key_figures.all(),
             "invitation_form": InvitationForm(organisation=organisation),
             "key_figure_form": KeyFigureForm(),
+            "job_limit_form": JobLimitForm(instance=organisation),
             **extra,
         }
 
@@ -182,6 +184,29 @@ class KeyFigureCreateView(SiteView):
         if form.is_valid():
             services.set_key_figure(organisation=organisation, **form.cleaned_data)
             messages.success(request, _("The key figure is saved."))
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("organisation_detail", slug=slug)
+
+
+class JobLimitView(SiteView):
+    """The office sets how many of a member's jobs run at once."""
+
+    office_only = True
+    capability = Capability.OPERATE_ROBOTS
+
+    def post(self, request, slug):
+        organisation = get_object_or_404(Organisation, slug=slug)
+        form = JobLimitForm(request.POST, instance=Organisation.objects.get(pk=organisation.pk))
+        if form.is_valid():
+            services.set_job_limit(
+                organisation=organisation,
+                max_concurrent_jobs=form.cleaned_data["max_concurrent_jobs"],
+                actor=request.user,
+            )
+            messages.success(request, _("The limit is saved."))
         else:
             for errors in form.errors.values():
                 for error in errors:

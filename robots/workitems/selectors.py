@@ -99,3 +99,16 @@ def upload(pk) -> Upload:
     if found is None:
         raise Http404
     return found
+
+
+def waiting_per_deployment(now) -> dict[int, int]:
+    """Items a robot could take now (new, not deferred), per deployment whose queues hold
+    them: one query for the whole schema."""
+    rows = (
+        WorkItem.objects.filter(status=Status.NEW, queue__deployment__isnull=False)
+        .filter(Q(defer_until__isnull=True) | Q(defer_until__lte=now))
+        .values("queue__deployment")
+        .annotate(waiting=Count("pk"))
+        .order_by()
+    )
+    return {row["queue__deployment"]: row["waiting"] for row in rows}
