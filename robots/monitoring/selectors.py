@@ -109,14 +109,15 @@ def queue_depths_per_member() -> list[dict]:
 
 
 def runner_states(now: datetime | None = None) -> dict:
-    """The fleet counted by state: busy, idle, silent and revoked (one query)."""
+    """The fleet counted by state as the runners page shows it: busy, idle, silent (no
+    heartbeat lately, or never) and revoked; one query."""
     now = now or timezone.now()
     silent_before = now - timedelta(minutes=settings.ROBOTS_RUNNER_SILENCE_MINUTES)
     states = {"busy": 0, "idle": 0, "silent": 0, "revoked": 0}
-    for runner in fleet().only("revoked_at", "last_heartbeat_at", "created_at"):
+    for runner in fleet().only("revoked_at", "last_heartbeat_at"):
         if runner.revoked_at is not None:
             states["revoked"] += 1
-        elif (runner.last_heartbeat_at or runner.created_at) < silent_before:
+        elif runner.last_heartbeat_at is None or runner.last_heartbeat_at < silent_before:
             states["silent"] += 1
         elif runner.running:
             states["busy"] += 1
