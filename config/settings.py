@@ -70,6 +70,7 @@ SHARED_APPS = [
     "catalog.orders",
     "catalog.governance",
     "robots",
+    "robots.monitoring",
     "billing",
 ]
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).
@@ -191,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.credentials.tasks.warn_about_expiring_credentials_everywhere",
         "schedule": crontab(hour=7, minute=0),
     },
+    "detect-problems": {
+        "task": "robots.monitoring.tasks.detect_problems",
+        "schedule": 60.0,
+    },
     "erase-expired-work-item-payloads": {
         "task": "robots.tasks.apply_retention_everywhere",
         "schedule": 3600.0,
@@ -206,6 +211,10 @@ WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 
 ROBOTS_LEASE_SECONDS = env.int("ROBOTS_LEASE_SECONDS", default=90)
 # A runner silent this long raises an alert (its jobs are handled by lease expiry).
 ROBOTS_RUNNER_SILENCE_MINUTES = env.int("ROBOTS_RUNNER_SILENCE_MINUTES", default=5)
+# A scheduled firing without a job this long after it raises a "missed schedule" alert.
+ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES = env.int("ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES", default=10)
+# Unfinished work items due within this many hours (or overdue) raise a "deadline" alert.
+ROBOTS_DEADLINE_WARNING_HOURS = env.int("ROBOTS_DEADLINE_WARNING_HOURS", default=24)
 
 # --- Authentication ------------------------------------------------------------------------
 
@@ -317,6 +326,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "catalog.orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
         "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
+        "AlertStateEnum": "robots.monitoring.models.Alert.State",
+        "AlertKindEnum": "robots.monitoring.models.Alert.Kind",
     },
 }
 

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from robots import api as robots_api
 from robots.credentials import api as credentials_api
+from robots.monitoring import api as monitoring_api
 from tenants import api as tenants_api
 
 router = DefaultRouter()
@@ -12,6 +13,7 @@ router.register("tokens", tenants_api.ApiTokenViewSet, basename="api-token")
 router.register("deployments", robots_api.DeploymentViewSet, basename="deployment")
 router.register("notifications", tenants_api.NotificationViewSet, basename="notification")
 router.register("credentials", credentials_api.CredentialViewSet, basename="credential")
+router.register("alerts", monitoring_api.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
