@@ -153,17 +153,24 @@ ROBOTS = [
     },
 ]
 
-SAMPLE_ROBOT = Path(__file__).resolve().parent.parent / "robots" / "samples" / "demo_robot.py"
+SAMPLES = Path(__file__).resolve().parent.parent / "robots" / "samples"
 AUTHOR = "udvikler@robotkontor.dk"
 APPROVER = "admin@robotkontor.dk"
 
 
-def demo_package() -> bytes:
-    """A zip with the sample robot (robots/samples/demo_robot.py) as its robot.py, so the
-    local runner that `make run` starts has real work to do."""
+def demo_package(slug: str) -> bytes:
+    """A zip of the robot's sample package (robots/samples/<slug>/, doing real work on the
+    sample data shipped with it), or of the generic sample robot, so the local runner that
+    `make run` starts has real work to do."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(SAMPLE_ROBOT, "robot.py")
+        folder = SAMPLES / slug
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    archive.write(path, path.relative_to(folder).as_posix())
+        else:
+            archive.write(SAMPLES / "demo_robot.py", "robot.py")
     return buffer.getvalue()
 
 
@@ -177,7 +184,7 @@ def load() -> int:
         if Robot.objects.filter(slug=fields["slug"]).exists():
             continue
         robot = services.create_robot(actor=author, owner=author, **fields)
-        package = demo_package()
+        package = demo_package(robot.slug)
         version = services.create_version(
             robot=robot,
             actor=author,

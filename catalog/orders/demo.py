@@ -11,6 +11,7 @@ from tenants.services import office
 
 A = services.Action
 # (member, robot, orderer, process owner, parameters, schedule, the steps taken)
+ACTIVE = [A.APPROVE, A.ACCEPT, A.START_TEST, A.ACTIVATE]
 ORDERS = [
     (
         "aarhus",
@@ -19,7 +20,7 @@ ORDERS = [
         "procesejer@aarhus.dk",
         {"jobcenter": "Jobcenter Aarhus", "threshold": 500},
         "0 6 * * 1-5",
-        [A.APPROVE, A.ACCEPT, A.START_TEST, A.ACTIVATE],
+        [*ACTIVE, A.PAUSE],
     ),
     (
         "aarhus",
@@ -30,14 +31,15 @@ ORDERS = [
         "30 7 * * 1-5",
         [A.APPROVE, A.ACCEPT, A.START_TEST],
     ),
+    # A Robot Framework robot (robots/samples/kontoplan), often enough to see runs at once.
     (
         "aarhus",
         "kontoplan",
         "medarbejder@aarhus.dk",
         "admin@aarhus.dk",
         {},
-        "0 2 1 * *",
-        [A.APPROVE, A.ACCEPT],
+        "*/10 * * * *",
+        ACTIVE,
     ),
     (
         "aarhus",
@@ -48,6 +50,7 @@ ORDERS = [
         "",
         [A.APPROVE],
     ),
+    # The sample robots that work AAB's work queues (robots/workitems/demo.py fills them).
     (
         "aab",
         "lejetilbud",
@@ -55,7 +58,7 @@ ORDERS = [
         "procesejer@aab.dk",
         {"mailbox": "lejetilbud@aab.dk", "reply_days": 5},
         "*/5 * * * *",
-        [A.APPROVE, A.ACCEPT, A.START_TEST, A.ACTIVATE],
+        ACTIVE,
     ),
     (
         "aab",
@@ -63,17 +66,35 @@ ORDERS = [
         "medarbejder@aab.dk",
         "procesejer@aab.dk",
         {},
-        "0 3 * * *",
-        [A.APPROVE, A.ACCEPT, A.START_TEST, A.ACTIVATE, A.PAUSE],
+        "*/15 * * * *",
+        ACTIVE,
     ),
-    ("aab", "reparationsbot", "medarbejder@aab.dk", "procesejer@aab.dk", {}, "", []),
     (
         "aab",
         "fakturakontering",
         "medarbejder@aab.dk",
         "procesejer@aab.dk",
         {},
-        "0 5 * * *",
+        "*/10 * * * *",
+        ACTIVE,
+    ),
+    ("aab", "reparationsbot", "medarbejder@aab.dk", "procesejer@aab.dk", {}, "", []),
+    (
+        "aab",
+        "borgerservice-bot",
+        "medarbejder@aab.dk",
+        "procesejer@aab.dk",
+        {},
+        "",
+        [A.APPROVE, A.ACCEPT],
+    ),
+    (
+        "aab",
+        "kontoplan",
+        "medarbejder@aab.dk",
+        "procesejer@aab.dk",
+        {},
+        "0 2 1 * *",
         [A.CANCEL],
     ),
 ]

@@ -2,11 +2,13 @@ import pytest
 from allauth.socialaccount.models import SocialApp
 from django.core.management import call_command
 from django.test import Client
+from django_tenants.utils import schema_context
 
 from catalog.intake.models import Idea
 from catalog.models import RobotVersion
 from catalog.orders.models import Order
 from robots.models import Deployment
+from robots.workitems.models import WorkQueue
 from tenants.models import Domain, KeyFigure, Membership, Organisation, User
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,22 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     # Orders and ideas in every stage, so every page has something to show.
     assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
     assert set(Idea.objects.values_list("status", flat=True)) == set(Idea.Status.values)
-    assert Deployment.objects.filter(status="active").count() == 2
+    active = Deployment.objects.filter(status="active")
+    assert sorted(active.values_list("robot_version__robot__slug", flat=True)) == [
+        "fakturakontering",
+        "forbrugsregnskab",
+        "kontoplan",
+        "lejetilbud",
+    ]
+    # The sample robots' inboxes are in AAB's queues, every row of each file an item.
+    with schema_context("org_aab"):
+        queues = {queue.name: queue.items.count() for queue in WorkQueue.objects.all()}
+    assert queues == {
+        "Svar på lejetilbud": 12,
+        "Måleraflæsninger": 30,
+        "Fakturaer til kontering": 27,
+    }
+    assert active.get(robot_version__robot__slug="fakturakontering").queue_trigger_min_items == 1
     before = snapshot()
     call_command("load_demo")
     assert snapshot() == before

@@ -22,7 +22,9 @@ def statement(payload: dict) -> dict:
     if used < 0:
         raise BusinessException(code="NEGATIVT_FORBRUG", message=f"Måleren går baglæns: {used}")
     if used > MAX_UNITS:
-        raise BusinessException(code="URIMELIGT_FORBRUG", message=f"Forbrug {used} MWh er urimeligt")
+        raise BusinessException(
+            code="URIMELIGT_FORBRUG", message=f"Forbrug {used} MWh er urimeligt"
+        )
     price = Decimal(str(payload["pris_pr_enhed"]))
     cost = (used * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     balance = Decimal(str(payload["aconto_kr"])) - cost
@@ -47,7 +49,9 @@ def main() -> None:
             item.payload = {**payload, **result}
             item.save()
             made += 1
-            print(f"Lejemål {payload['lejemaal']}: {result['forbrug']} MWh, {result['beloeb_kr']} kr.")
+            print(
+                f"Lejemål {payload['lejemaal']}: {result['forbrug']} MWh, {result['beloeb_kr']} kr."
+            )
     print(f"Færdig: {made} forbrugsregnskaber dannet")
 
 

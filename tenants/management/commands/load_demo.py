@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from catalog import demo as catalog_demo
 from catalog.intake import demo as intake_demo
 from catalog.orders import demo as orders_demo
+from robots.workitems import demo as workitems_demo
 from tenants import demo
 
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         robots = catalog_demo.load()
         orders = orders_demo.load()
         ideas = intake_demo.load()
+        items = workitems_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -22,3 +24,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Added {robots} demo robots to the catalog.")
         if orders or ideas:
             self.stdout.write(f"Added {orders} demo orders and {ideas} demo ideas.")
+        if items:
+            self.stdout.write(f"Added {items} demo work items to the members' queues.")
