@@ -16,6 +16,7 @@ output items ``"output-<pk>"``. Errors are the API's usual ``{"error": {"code",
 """
 
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from robots.models import Job
@@ -41,7 +43,35 @@ EXCEPTION_OUTCOMES = {
 }
 
 
-class RobocorpView(JobView):
+class Refused(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST  # Control Room's client does not retry a 400
+    default_code = "invalid"
+
+
+def _messages(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [
+            message if field == api_settings.NON_FIELD_ERRORS_KEY else f"{field}: {message}"
+            for field, value in detail.items()
+            for message in _messages(value)
+        ]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    return [str(detail)]
+
+
+class ClearErrors:
+    """Control Room's client shows an error's ``message`` only: put the reasons in it."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = Refused(" ".join(exc.messages))
+        elif isinstance(exc, exceptions.ValidationError):
+            exc = Refused(" ".join(_messages(exc.detail)))
+        return super().handle_exception(exc)
+
+
+class RobocorpView(ClearErrors, JobView):
     """A call of the Control Room adapter: the ids in the path must be the job's own."""
 
     def initial(self, request, *args, **kwargs):
@@ -214,7 +244,7 @@ class FileView(RobocorpView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SignedFileView(APIView):
+class SignedFileView(ClearErrors, APIView):
     """The upload or download behind a signed URL: the signature stands in for the token and
     holds only while the same claim of the job runs."""
 
