@@ -198,7 +198,7 @@ class NewFileSerializer(serializers.Serializer):
 
 
 class FileListView(RobocorpView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="robocorp_workitem_files_list", responses={200: dict})
     def get(self, request, item_id, **ids):
         """The item's files: ``[{"fileId", "fileName", "size"}]``."""
         with schema_context(self.job.organisation.schema_name):
@@ -224,7 +224,7 @@ class FileListView(RobocorpView):
 
 
 class FileView(RobocorpView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="robocorp_workitem_file_link", responses={200: dict})
     def get(self, request, item_id, file_id, **ids):
         """A signed URL to download the file from."""
         with schema_context(self.job.organisation.schema_name):
