@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -479,9 +480,15 @@ def attach_file(owner: WorkItem | WorkItemOutput, *, name: str, content: bytes) 
     return attached
 
 
+def _delete_file(attached: WorkItemFile) -> None:
+    """The row now, the stored file once the transaction has committed."""
+    storage, path = attached.file.storage, attached.file.name
+    attached.delete()
+    transaction.on_commit(lambda: storage.delete(path))
+
+
 @transaction.atomic
 def remove_file(attached: WorkItemFile) -> None:
-    storage, path = attached.file.storage, attached.file.name
     if attached.item_id is not None:
         item = attached.item
         _event(
@@ -490,8 +497,7 @@ def remove_file(attached: WorkItemFile) -> None:
             item.status,
             message=_("File %(name)s removed") % {"name": attached.name},
         ).save()
-    attached.delete()
-    transaction.on_commit(lambda: storage.delete(path))
+    _delete_file(attached)
 
 
 @transaction.atomic
@@ -643,6 +649,11 @@ def apply_retention(*, now=None) -> int:
         )
         # The history's messages may quote the payload or a robot's reason.
         WorkItemEvent.objects.filter(item_id__in=pks).update(message="")
+        WorkItemOutput.objects.filter(parent_id__in=pks).update(payload={})
+        for attached in WorkItemFile.objects.filter(
+            Q(item_id__in=pks) | Q(output__parent_id__in=pks)
+        ):
+            _delete_file(attached)
         WorkItemEvent.objects.bulk_create(
             [
                 WorkItemEvent(

@@ -1,11 +1,13 @@
 """The work-item API a running job's robot calls with its job token, natively and as
 Robocorp Control Room; and what the claim hands the runner for it."""
 
-from datetime import date
+import os
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from robots import jobs
@@ -322,3 +324,22 @@ def test_a_job_whose_credentials_expired_fails_at_claim(office, aarhus, deployme
     assert job.status == Job.Status.FAILED
     assert "Expired credentials" in job.message
     redaction.forget_all_secrets()
+
+
+def test_retention_erases_outputs_and_files_with_the_payload(
+    aarhus, queue, django_capture_on_commit_callbacks
+):
+    with schema_context(aarhus.schema_name):
+        queue = services.update_queue(queue, retention_days=1)
+        item = services.add_item(queue, reference="a", payload={"cpr": "010203-1234"})
+        services.reserve_next(queue)
+        output = services.create_output(item, {"cpr": "010203-1234"})
+        attached = services.attach_file(output, name="brev.txt", content=b"Hej")
+        services.attach_file(item, name="bilag.txt", content=b"Bilag")
+        services.release(item, outcome=Status.DONE)
+        path = attached.file.path
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.apply_retention(now=timezone.now() + timedelta(days=2)) == 1
+        output.refresh_from_db()
+        assert output.payload == {} and not WorkItemFile.objects.exists()
+    assert not os.path.exists(path)
