@@ -204,6 +204,8 @@ CELERY_BEAT_SCHEDULE = {
 # Work items: a payload is at most this large (JSON); uploaded files at most this large.
 WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
 WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# A file a robot attaches to a work item (Robocorp compatibility).
+WORK_ITEM_FILE_MAX_BYTES = env.int("WORK_ITEM_FILE_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- Execution -----------------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ a virtualenv cached per package, runs the robot with a minimal environment and a
 streams its output as log lines, sends heartbeats (which carry stop and kill requests) and
 reports the outcome. It talks only to the runner protocol (``robots/runner_api.py``).
 
+The robot's environment: its parameters (``RK_PARAMETERS``), the work-item API and the
+job's token (``ROBOTKONTOR_WORKITEMS_URL``, ``ROBOTKONTOR_JOB_TOKEN``), the ``RC_*``
+variables of Robocorp's work-item library, and the credentials its deployment may use
+(``RK_CRED_…``). Credential values and the token are masked in every log line it sends.
+
 What runs: ``robotkontor.json`` with ``{"command": [...]}`` (any RPA tool's command line),
 else ``tasks.robot`` (Robot Framework), else ``robot.py`` (Python).
 """
@@ -30,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from robots.credentials import redaction
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +194,12 @@ class RunnerAgent:
             "RK_PARAMETERS": json.dumps(spec["parameters"]),
             "RK_OUTPUT_DIR": str(workdir / "output"),
             "PYTHONUNBUFFERED": "1",
-        } | spec.get("environment", {})
+            "ROBOTKONTOR_WORKITEMS_URL": spec["work_items_url"],
+            "ROBOTKONTOR_JOB_TOKEN": spec["token"],
+        }
+        environment |= spec["robocorp"] | spec["credentials"]
+        for secret in [spec["token"], *redaction.secret_values(spec["credentials"])]:
+            redaction.register_secret(secret)
         (workdir / "output").mkdir(exist_ok=True)
         process = subprocess.Popen(
             command,
@@ -251,9 +263,8 @@ class LineStreamer:
         for line in stream:
             with self.lock:
                 self.number += 1
-                self.pending.append(
-                    {"number": self.number, "stream": name, "text": line.rstrip("\n")}
-                )
+                text = redaction.redact(line.rstrip("\n"))
+                self.pending.append({"number": self.number, "stream": name, "text": text})
 
     def flush_if_due(self) -> None:
         if (

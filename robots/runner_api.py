@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from robots import jobs, selectors
+from robots.credentials import redaction
+from robots.credentials import services as credentials
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
 
@@ -82,7 +84,27 @@ class RunnerView(APIView):
         return job
 
 
-def job_spec(request, job: Job, token: str) -> dict:
+def robocorp_environment(request, job: Job, token: str) -> dict[str, str]:
+    """The ``RC_*`` variables that point robocorp-workitems' Control Room adapter at our
+    work queues (``robots/workitems/robocorp_api.py``). No item is reserved ahead: with an
+    empty ``RC_WORKITEM_ID`` the library reserves its first input when it needs it."""
+    host = request.build_absolute_uri("/api/v1/robocorp")
+    run = str(job.pk)
+    return {
+        "RC_API_WORKITEM_HOST": host,
+        "RC_API_WORKITEM_TOKEN": token,
+        "RC_API_PROCESS_HOST": host,
+        "RC_API_PROCESS_TOKEN": token,
+        "RC_WORKSPACE_ID": job.organisation.slug,
+        "RC_PROCESS_ID": str(job.deployment_id),
+        "RC_PROCESS_RUN_ID": run,
+        "RC_ACTIVITY_RUN_ID": run,
+        "RC_ROBOT_RUN_ID": run,
+        "RC_WORKITEM_ID": "",
+    }
+
+
+def job_spec(request, job: Job, token: str, secrets: dict[str, str]) -> dict:
     version = job.deployment.robot_version
     package = {"version": version.version, "reference": version.package_reference}
     if version.git_commit:
@@ -103,6 +125,9 @@ def job_spec(request, job: Job, token: str) -> dict:
         "timeout_seconds": job.deployment.timeout_minutes * 60,
         "lease_seconds": settings.ROBOTS_LEASE_SECONDS,
         "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),
+        "work_items_url": request.build_absolute_uri("/api/v1/robot/"),
+        "credentials": secrets,
+        "robocorp": robocorp_environment(request, job, token),
     }
 
 
@@ -115,13 +140,22 @@ class ClaimView(RunnerView):
         },
     )
     def post(self, request):
-        """Take the next job this runner may run (204 when there is none)."""
-        claimed = jobs.claim(request.auth)
-        if claimed is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        job, token = claimed
-        job = self.running_job(request, job.pk)
-        return Response(job_spec(request, job, token))
+        """Take the next job this runner may run (204 when there is none).
+
+        The job's credentials come with it; a job whose credentials are refused (expired)
+        fails at once with the reason, and the next job is offered."""
+        while claimed := jobs.claim(request.auth):
+            job, token = claimed
+            job = self.running_job(request, job.pk)
+            try:
+                secrets = credentials.secrets_for_job(
+                    deployment=job.deployment, job_reference=f"job {job.pk}"
+                )
+            except credentials.CredentialRefused as refused:
+                jobs.complete(request.auth, job.pk, succeeded=False, message=refused.messages[0])
+                continue
+            return Response(job_spec(request, job, token, secrets))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class HeartbeatSerializer(serializers.Serializer):
@@ -158,13 +192,21 @@ class LogBatchSerializer(serializers.Serializer):
 class LogView(RunnerView):
     @extend_schema(request=LogBatchSerializer, responses={202: None})
     def post(self, request, pk):
-        """Append log lines (numbered by the runner; a line sent twice is stored once)."""
+        """Append log lines (numbered by the runner; a line sent twice is stored once).
+
+        The job's credentials are masked in every line, whatever the runner sent."""
         job = self.running_job(request, pk)
         serializer = LogBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        for secret in credentials.secret_values_for_redaction(deployment=job.deployment):
+            redaction.register_secret(secret)
+        lines = [
+            line | {"text": redaction.redact(line["text"])}
+            for line in serializer.validated_data["lines"]
+        ]
         with schema_context(job.organisation.schema_name), transaction.atomic():
             JobLogLine.objects.bulk_create(
-                [JobLogLine(job_id=job.pk, **line) for line in serializer.validated_data["lines"]],
+                [JobLogLine(job_id=job.pk, **line) for line in lines],
                 ignore_conflicts=True,
             )
         return Response(status=status.HTTP_202_ACCEPTED)

@@ -30,6 +30,17 @@ def runner_for_token(token: str) -> Runner | None:
     return Runner.objects.filter(token_hash=hash_secret(token), revoked_at__isnull=True).first()
 
 
+def running_job_for_token(token: str) -> Job | None:
+    """The running job a one-time job token (handed out with the claim) belongs to, or None."""
+    if not token:
+        return None
+    return (
+        Job.objects.select_related("organisation", "deployment")
+        .filter(token_hash=hash_secret(token), status=Job.Status.RUNNING)
+        .first()
+    )
+
+
 def jobs_for(organisation: Organisation):
     """Jobs, newest first: a member's own, or every member's on the office console."""
     jobs = Job.objects.select_related("deployment", "organisation", "runner")

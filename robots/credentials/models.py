@@ -108,8 +108,10 @@ class Credential(models.Model):
 class CredentialGrant(models.Model):
     """A credential may be handed to this deployment's jobs.
 
-    ``DO_NOTHING``: a deployment row lives in ``public`` and is never deleted (it is retired);
-    the database constraint still refuses a grant to a deployment that does not exist.
+    ``DO_NOTHING``: a deployment row lives in ``public`` and is never deleted (it is retired).
+    No database constraint across schemas (as for work queues): one from every member schema
+    would make the public table impossible to truncate or restore on its own. The services
+    grant only deployments of the member's own (``_check_deployments``).
     """
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="grants")

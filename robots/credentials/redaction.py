@@ -16,6 +16,8 @@ MASK = "***"
 # Shorter values would mask ordinary words; the patterns below still catch them in context.
 MIN_SECRET_LENGTH = 4
 MAX_REMEMBERED = 2048
+# Of the variables a job's credentials are handed out under, these hold secrets.
+SECRET_SUFFIXES = ("_PASSWORD", "_API_KEY", "_CERTIFICATE")
 
 _lock = threading.Lock()
 _secrets: OrderedDict[str, None] = OrderedDict()
@@ -62,6 +64,17 @@ def register_secret(value: str | bytes) -> None:
         while len(_secrets) > MAX_REMEMBERED:
             _secrets.popitem(last=False)
         _by_length = sorted(_secrets, key=len, reverse=True)
+
+
+def secret_values(environment: dict[str, str]) -> list[str]:
+    """The secret values among a job's credential variables (not user names, file names).
+
+    Plain Python (no Django): the runner agent uses it too."""
+    return [
+        value
+        for name, value in environment.items()
+        if name.endswith(SECRET_SUFFIXES) and len(value) >= MIN_SECRET_LENGTH
+    ]
 
 
 def forget_all_secrets() -> None:

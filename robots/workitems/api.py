@@ -1,7 +1,8 @@
 """The member API for work queues and items (user tokens, on the member's own site).
 
-The robot-facing reserve/release endpoints belong to the runner protocol; they call
-``services.reserve_next`` and ``services.release``.
+The robot-facing reserve/release endpoints (job token, on the office host) are in
+``robot_api`` and ``robocorp_api``; they call ``services.reserve_next`` and
+``services.release``.
 """
 
 from django.db import transaction

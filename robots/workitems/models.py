@@ -10,10 +10,12 @@ deployments are deactivated or retired, not deleted (``DO_NOTHING``: deleting on
 ``public`` must not look for tables that only exist in member schemas).
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -300,3 +302,62 @@ class Upload(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class WorkItemOutput(models.Model):
+    """What a robot produced from an input item (Robocorp's "output work item")."""
+
+    parent = models.ForeignKey(WorkItem, on_delete=models.CASCADE, related_name="outputs")
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("output item")
+        verbose_name_plural = _("output items")
+
+    def __str__(self):
+        return f"{self.parent_id}: output #{self.pk}"
+
+
+def work_item_file_path(instance, filename: str) -> str:
+    """Each member's files under its own folder: MEDIA/workitems/<schema>/<uuid>/<name>."""
+    return f"workitems/{connection.schema_name}/{uuid.uuid4().hex}/{filename}"
+
+
+class WorkItemFile(models.Model):
+    """A file a robot attached to an input item or to one of its outputs."""
+
+    item = models.ForeignKey(
+        WorkItem, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    output = models.ForeignKey(
+        WorkItemOutput, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    file = models.FileField(upload_to=work_item_file_path, max_length=500)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(item__isnull=False, output__isnull=True)
+                | Q(item__isnull=True, output__isnull=False),
+                name="workitemfile_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "name"], condition=Q(item__isnull=False), name="workitemfile_item"
+            ),
+            models.UniqueConstraint(
+                fields=["output", "name"],
+                condition=Q(output__isnull=False),
+                name="workitemfile_output",
+            ),
+        ]
+        verbose_name = _("work item file")
+        verbose_name_plural = _("work item files")
+
+    def __str__(self):
+        return self.name

@@ -5,7 +5,14 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
-from robots.workitems.models import Upload, WorkItem, WorkItemEvent, WorkQueue
+from robots.workitems.models import (
+    Upload,
+    WorkItem,
+    WorkItemEvent,
+    WorkItemFile,
+    WorkItemOutput,
+    WorkQueue,
+)
 
 Status = WorkItem.Status
 
@@ -112,3 +119,61 @@ def waiting_per_deployment(now) -> dict[int, int]:
         .order_by()
     )
     return {row["queue__deployment"]: row["waiting"] for row in rows}
+
+
+# --- What a running job's robot may see: its deployment's queues -----------------------------
+
+
+def queues_of_deployment(deployment_id: int) -> QuerySet[WorkQueue]:
+    return WorkQueue.objects.filter(deployment_id=deployment_id).order_by("pk")
+
+
+def robot_queue(deployment_id: int, pk) -> WorkQueue:
+    found = queues_of_deployment(deployment_id).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def robot_item(deployment_id: int, pk) -> WorkItem:
+    found = (
+        WorkItem.objects.select_related("queue")
+        .filter(pk=pk, queue__deployment_id=deployment_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def robot_output(deployment_id: int, pk) -> WorkItemOutput:
+    found = WorkItemOutput.objects.filter(pk=pk, parent__queue__deployment_id=deployment_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def files_of(owner: WorkItem | WorkItemOutput) -> QuerySet[WorkItemFile]:
+    return owner.files.order_by("name", "pk")
+
+
+def robot_file(owner: WorkItem | WorkItemOutput, pk) -> WorkItemFile:
+    found = files_of(owner).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def robot_file_of_deployment(deployment_id: int, pk) -> WorkItemFile:
+    """A file of an input or output item in one of the deployment's queues."""
+    found = (
+        WorkItemFile.objects.filter(pk=pk)
+        .filter(
+            Q(item__queue__deployment_id=deployment_id)
+            | Q(output__parent__queue__deployment_id=deployment_id)
+        )
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -11,12 +11,22 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.parameters import parameter_errors
-from robots.workitems.models import Upload, WorkItem, WorkItemEvent, WorkQueue
+from robots.workitems.models import (
+    Upload,
+    WorkItem,
+    WorkItemEvent,
+    WorkItemFile,
+    WorkItemOutput,
+    WorkQueue,
+)
 from tenants.models import Membership, Organisation
 
 Status = WorkItem.Status
@@ -387,6 +397,109 @@ def release(
     return item
 
 
+def reserve_for_deployment(deployment_id: int) -> WorkItem | None:
+    """The next item of any queue the deployment works (queues in the order created)."""
+    for queue in WorkQueue.objects.filter(deployment_id=deployment_id).order_by("pk"):
+        item = reserve_next(queue)
+        if item is not None:
+            return item
+    return None
+
+
+@transaction.atomic
+def save_payload_by_robot(item: WorkItem, payload) -> WorkItem:
+    """A robot rewrites an input item's payload (the queue's schema and size still hold)."""
+    item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+    _validate_payload(item.queue, payload)
+    if payload != item.payload:
+        item.payload = payload
+        item.save(update_fields=["payload"])
+        _event(item, item.status, item.status, message=_("Payload changed by the robot")).save()
+    return item
+
+
+def _check_output(payload) -> None:
+    problems = payload_problems(WorkQueue(), payload, name="output")
+    if problems:
+        raise ValidationError({"payload": problems})
+
+
+@transaction.atomic
+def create_output(parent: WorkItem, payload=None) -> WorkItemOutput:
+    """An output item a robot made from ``parent``."""
+    payload = {} if payload is None else payload
+    _check_output(payload)
+    return WorkItemOutput.objects.create(parent=parent, payload=payload)
+
+
+@transaction.atomic
+def save_output_payload(output: WorkItemOutput, payload) -> WorkItemOutput:
+    _check_output(payload)
+    output.payload = payload
+    output.save(update_fields=["payload"])
+    return output
+
+
+def check_file_size(size: int) -> None:
+    limit = settings.WORK_ITEM_FILE_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; a work item's file may be at most %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
+def _check_file_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 255 or "/" in name or "\\" in name or name in (".", ".."):
+        raise ValidationError(_("A file name must be 1 to 255 characters without slashes."))
+    return name
+
+
+def check_new_file(name: str, size: int) -> str:
+    """Refuse a file before it is sent: a clear error about its name or size."""
+    check_file_size(size)
+    return _check_file_name(name)
+
+
+@transaction.atomic
+def attach_file(owner: WorkItem | WorkItemOutput, *, name: str, content: bytes) -> WorkItemFile:
+    """Store a robot's file with an input or output item; a file of the same name is
+    replaced. Files live in MEDIA under the member's schema."""
+    name = check_new_file(name, len(content))
+    owner_field = "item" if isinstance(owner, WorkItem) else "output"
+    for old in WorkItemFile.objects.select_for_update().filter(**{owner_field: owner}, name=name):
+        remove_file(old)
+    attached = WorkItemFile(**{owner_field: owner}, name=name, size=len(content))
+    attached.file.save(name, ContentFile(content), save=False)
+    attached.save()
+    if isinstance(owner, WorkItem):
+        _event(
+            owner, owner.status, owner.status, message=_("File %(name)s added") % {"name": name}
+        ).save()
+    return attached
+
+
+def _delete_file(attached: WorkItemFile) -> None:
+    """The row now, the stored file once the transaction has committed."""
+    storage, path = attached.file.storage, attached.file.name
+    attached.delete()
+    transaction.on_commit(lambda: storage.delete(path))
+
+
+@transaction.atomic
+def remove_file(attached: WorkItemFile) -> None:
+    if attached.item_id is not None:
+        item = attached.item
+        _event(
+            item,
+            item.status,
+            item.status,
+            message=_("File %(name)s removed") % {"name": attached.name},
+        ).save()
+    _delete_file(attached)
+
+
 @transaction.atomic
 def abandon_stuck_items(*, now=None) -> int:
     """Mark items left in progress longer than their queue allows as abandoned.
@@ -536,6 +649,11 @@ def apply_retention(*, now=None) -> int:
         )
         # The history's messages may quote the payload or a robot's reason.
         WorkItemEvent.objects.filter(item_id__in=pks).update(message="")
+        WorkItemOutput.objects.filter(parent_id__in=pks).update(payload={})
+        for attached in WorkItemFile.objects.filter(
+            Q(item_id__in=pks) | Q(output__parent_id__in=pks)
+        ):
+            _delete_file(attached)
         WorkItemEvent.objects.bulk_create(
             [
                 WorkItemEvent(

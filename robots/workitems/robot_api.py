@@ -1,0 +1,160 @@
+"""The work-item API a robot calls while its job runs, on the office host.
+
+The robot authenticates with its job's one-time token (``Authorization: Bearer <token>``,
+handed to it by the runner agent); only a running job's token is accepted. A job sees
+only the work queues of its own deployment, in its own organisation's schema.
+See README "Robot work-item API and Robocorp compatibility".
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import extend_schema
+from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from robots import selectors as job_selectors
+from robots.models import Job
+from robots.workitems import selectors, services
+from robots.workitems.models import WorkItem, WorkQueue
+
+
+class JobTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <job token>``: the token the job was claimed with."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"bearer":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid job token header: send “Authorization: Bearer <job token>”.")
+            )
+        job = job_selectors.running_job_for_token(header[1].decode(errors="replace"))
+        if job is None:
+            raise exceptions.AuthenticationFailed(
+                _("Unknown job token, or the job is no longer running.")
+            )
+        return JobPrincipal(job), job
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class JobPrincipal:
+    """Stands in for ``request.user`` when a running job's robot calls."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+
+    def __init__(self, job: Job):
+        self.job = job
+
+    def __str__(self):
+        return f"job {self.job.pk}"
+
+
+class IsRunningJobOnOfficeHost(BasePermission):
+    def has_permission(self, request, view):
+        if not getattr(request.tenant, "is_office", False):
+            raise Http404
+        if not isinstance(request.auth, Job):
+            raise exceptions.NotAuthenticated(
+                _("Send the running job's token: “Authorization: Bearer <job token>”.")
+            )
+        return True
+
+
+class JobView(APIView):
+    """A robot's call: ``self.job`` is its running job; handlers switch to its member schema."""
+
+    authentication_classes = [JobTokenAuthentication]
+    permission_classes = [IsRunningJobOnOfficeHost]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.job = request.auth
+
+
+class RobotQueueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkQueue
+        fields = ["id", "name", "description"]
+
+
+class RobotItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkItem
+        fields = [
+            "id",
+            "queue",
+            "reference",
+            "payload",
+            "status",
+            "priority",
+            "deadline",
+            "attempts",
+            "outcome",
+            "reason",
+            "output",
+        ]
+
+
+class ReleaseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[(value, value) for value in services.OUTCOMES])
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    output = serializers.JSONField(required=False, allow_null=True, default=None)
+
+
+class RobotQueueListView(JobView):
+    @extend_schema(responses=RobotQueueSerializer(many=True))
+    def get(self, request):
+        """The work queues of the job's deployment."""
+        with schema_context(self.job.organisation.schema_name):
+            queues = selectors.queues_of_deployment(self.job.deployment_id)
+            return Response(RobotQueueSerializer(queues, many=True).data)
+
+
+class RobotReserveView(JobView):
+    @extend_schema(request=None, responses={200: RobotItemSerializer, 204: None})
+    def post(self, request, pk):
+        """Reserve the queue's next item (204 when there is none to work on now)."""
+        with schema_context(self.job.organisation.schema_name):
+            queue = selectors.robot_queue(self.job.deployment_id, pk)
+            item = services.reserve_next(queue)
+            if item is None:
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            return Response(RobotItemSerializer(item).data)
+
+
+class RobotReleaseView(JobView):
+    @extend_schema(request=ReleaseSerializer, responses=RobotItemSerializer)
+    def post(self, request, pk):
+        """Report how an item went: ``done``, ``business_exception`` (to manual handling)
+        or ``application_exception`` (tried again while attempts remain)."""
+        serializer = ReleaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with schema_context(self.job.organisation.schema_name):
+            item = selectors.robot_item(self.job.deployment_id, pk)
+            item = services.release(item, **serializer.validated_data)
+            return Response(RobotItemSerializer(item).data)
+
+
+class JobTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the job token in the OpenAPI document."""
+
+    target_class = JobTokenAuthentication
+    name = "jobToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The running job's one-time token (ROBOTKONTOR_JOB_TOKEN).",
+        }

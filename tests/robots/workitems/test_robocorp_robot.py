@@ -1,0 +1,168 @@
+"""End to end: a robot written for Robocorp Control Room (``robocorp-workitems``, installed
+from its own requirements.txt by the real agent) works our queue against a live server."""
+
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import schema_context
+
+from catalog import services as catalog
+from catalog.models import RobotVersion
+from robots import jobs
+from robots import services as deployments
+from robots.agent import RunnerAgent
+from robots.credentials import redaction
+from robots.credentials import services as credentials
+from robots.models import Job
+from robots.runlogs.models import JobLogLine
+from robots.workitems import services
+from robots.workitems.models import WorkItem, WorkItemOutput
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Status = WorkItem.Status
+PASSWORD = "Kodeord-Til-EG-Bolig-2024"
+
+ROBOT = b"""
+import os
+from pathlib import Path
+
+from robocorp import workitems
+from robocorp.workitems import ApplicationException, BusinessException
+
+print("Logger ind med", os.environ["RK_CRED_EG_BOLIG_PASSWORD"])
+for item in workitems.inputs:
+    with item:
+        action = item.payload["action"]
+        print("Sag", item.payload["sag"], action)
+        if action == "business":
+            raise BusinessException(code="NO_CPR", message="CPR mangler")
+        if action == "application":
+            raise ApplicationException(message="EG Bolig svarer ikke")
+        output = item.create_output()
+        output.payload = {"sag": item.payload["sag"], "brev": "sendt"}
+        Path("brev.txt").write_text("Kvittering for sag %s" % item.payload["sag"])
+        output.add_file("brev.txt")
+        output.save()
+        item.done()
+print("Faerdig")
+"""
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def robocorp_version(make_robot, developer, reviewer):
+    content = zipped({"robot.py": ROBOT, "requirements.txt": b"robocorp-workitems\n"})
+    robot = make_robot(parameters_schema={"type": "object"})
+    version = catalog.create_version(
+        robot=robot,
+        actor=developer,
+        version="1.0.0",
+        archive=SimpleUploadedFile("robot.zip", content),
+        archive_sha256=hashlib.sha256(content).hexdigest(),
+    )
+    catalog.transition_version(version, RobotVersion.Status.TEST, developer)
+    catalog.transition_version(version, RobotVersion.Status.APPROVED, reviewer)
+    return catalog.transition_version(version, RobotVersion.Status.PRODUCTION, developer)
+
+
+@pytest.fixture(scope="session")
+def venv_cache(tmp_path_factory):
+    """Where the agent keeps the robot's virtualenv; set ROBOTKONTOR_TEST_VENV_CACHE to
+    reuse it between runs (installing robocorp-workitems takes a while)."""
+    cached = os.environ.get("ROBOTKONTOR_TEST_VENV_CACHE")
+    return Path(cached) if cached else tmp_path_factory.mktemp("venvs")
+
+
+def test_a_robocorp_robot_works_the_queue_and_its_password_never_reaches_the_log(
+    aarhus,
+    robocorp_version,
+    process_owner,
+    operator,
+    make_runner,
+    live_server,
+    tmp_path,
+    venv_cache,
+):
+    deployment = deployments.create_deployment(
+        organisation=aarhus,
+        robot_version=robocorp_version,
+        name="Lejetilbud",
+        parameters={},
+        schedule="",
+        process_owner=process_owner,
+        actor=operator,
+    )
+    with schema_context(aarhus.schema_name):
+        credentials.create_credential(
+            organisation=aarhus,
+            actor=process_owner,
+            name="EG Bolig",
+            kind="username_password",
+            username="robot01",
+            password=PASSWORD,
+            allowed_deployments=[deployment],
+        )
+        queue = services.create_queue(
+            name="Lejetilbud", deployment=deployment, max_retries=2, retry_delay_seconds=0
+        )
+        plan = {"1": "done", "2": "business", "3": "application", "4": "done"}
+        items = {
+            sag: services.add_item(queue, reference=sag, payload={"sag": sag, "action": action})
+            for sag, action in plan.items()
+        }
+    job = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    _runner, token = make_runner()
+    agent = RunnerAgent(
+        url=live_server.url,
+        token=token,
+        work_root=tmp_path / "jobs",
+        cache_root=venv_cache,
+        poll_seconds=0.1,
+    )
+    try:
+        redaction.forget_all_secrets()  # the agent must mask by itself, as on its own machine
+        assert agent.run_once() is True
+    finally:
+        agent.session.close()
+        redaction.forget_all_secrets()
+
+    job.refresh_from_db()
+    with schema_context(aarhus.schema_name):
+        log = list(
+            JobLogLine.objects.filter(job_id=job.pk)
+            .order_by("number")
+            .values_list("text", flat=True)
+        )
+        assert job.status == Job.Status.SUCCEEDED, (job.message, log)
+        final = {sag: WorkItem.objects.get(pk=item.pk) for sag, item in items.items()}
+        outputs = list(WorkItemOutput.objects.order_by("parent__reference"))
+        output_files = [
+            (output.parent.reference, [f.name for f in output.files.all()]) for output in outputs
+        ]
+    assert {sag: item.status for sag, item in final.items()} == {
+        "1": Status.DONE,
+        "2": Status.BUSINESS_EXCEPTION,
+        "3": Status.APPLICATION_EXCEPTION,
+        "4": Status.DONE,
+    }
+    assert final["2"].reason == "NO_CPR: CPR mangler"
+    assert final["3"].attempts == 2  # an application error was tried again, then handed back
+    assert [output.payload for output in outputs] == [
+        {"sag": "1", "brev": "sendt"},
+        {"sag": "4", "brev": "sendt"},
+    ]
+    assert output_files == [("1", ["brev.txt"]), ("4", ["brev.txt"])]
+    assert "Logger ind med ***" in log and "Faerdig" in log
+    assert all(PASSWORD not in line for line in log)
