@@ -8,7 +8,6 @@ for every variable.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
@@ -187,10 +186,6 @@ CELERY_BEAT_SCHEDULE = {
     "abandon-stuck-work-items": {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
-    },
-    "warn-about-expiring-credentials": {
-        "task": "robots.credentials.tasks.warn_about_expiring_credentials_everywhere",
-        "schedule": crontab(hour=7, minute=0),
     },
     "detect-problems": {
         "task": "robots.monitoring.tasks.detect_problems",

@@ -172,7 +172,7 @@ def heartbeat(runner: Runner, *, job_ids, now=None) -> dict[int, str]:
     whether to ``continue``, ``stop`` or ``kill``; jobs no longer its own say ``abandon``."""
     now = now or timezone.now()
     with transaction.atomic():
-        Runner.objects.filter(pk=runner.pk).update(last_heartbeat_at=now, silence_alerted_at=None)
+        Runner.objects.filter(pk=runner.pk).update(last_heartbeat_at=now)
         mine = Job.objects.filter(runner=runner, status=Status.RUNNING, pk__in=list(job_ids))
         mine.update(lease_expires_at=now + lease_duration())
         answers = {}

@@ -179,7 +179,6 @@ class Runner(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
-    silence_alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["pool", "name"]

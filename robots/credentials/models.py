@@ -57,7 +57,6 @@ class Credential(models.Model):
         verbose_name=_("allowed deployments"),
     )
     # The expiry date the owners were last warned about (one warning per expiry date).
-    expiry_warned_for = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     rotated_at = models.DateTimeField(_("secrets re-encrypted"), null=True, blank=True)

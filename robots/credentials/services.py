@@ -14,16 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django_tenants.utils import schema_context
 
 from catalog import audit
 from robots.credentials import crypto, redaction
 from robots.credentials.models import ENV_PREFIX, Credential, CredentialUse, env_name_for
-from robots.credentials.selectors import deployment_choices, ensure_schema_of, expiring_credentials
+from robots.credentials.selectors import deployment_choices, ensure_schema_of
 from robots.models import Deployment
-from tenants import notifications
-from tenants.models import Membership, Organisation, Role
+from tenants.models import Organisation, Role
 
 MAX_CERTIFICATE_BYTES = 1024 * 1024
 OWNER_ROLES = (Role.PROCESS_OWNER, Role.MEMBER_ADMIN)
@@ -351,47 +349,6 @@ def secret_values_for_redaction(*, deployment: Deployment) -> list[str]:
 
 
 @transaction.atomic
-def warn_about_expiring(
-    *, organisation: Organisation, today: date | None = None, within_days: int = EXPIRY_WARNING_DAYS
-) -> int:
-    """Tell the member's process owners and admins about credentials expiring soon.
-
-    Once per credential and expiry date: a renewed credential (new date) is watched again.
-    Runs in the member's schema. Returns how many credentials were warned about.
-    """
-    ensure_schema_of(organisation)
-    today = today or timezone.localdate()
-    due = [
-        credential
-        for credential in expiring_credentials(within_days, today=today).select_for_update()
-        if credential.expiry_warned_for != credential.expires_on
-    ]
-    if not due:
-        return 0
-    owners = [
-        membership.user
-        for membership in Membership.objects.filter(
-            organisation=organisation, role__in=OWNER_ROLES
-        ).select_related("user")
-    ]
-    for credential in due:
-        message = (
-            gettext_noop("The credential %(name)s expired on %(date)s. Renew it.")
-            if credential.expires_on < today
-            else gettext_noop("The credential %(name)s expires on %(date)s. Renew it in time.")
-        )
-        notifications.notify(
-            recipients=owners,
-            organisation=organisation,
-            message=message,
-            params={"name": credential.name, "date": f"{credential.expires_on:%d.%m.%Y}"},
-            url=f"/credentials/{credential.pk}/",
-        )
-        credential.expiry_warned_for = credential.expires_on
-        credential.save(update_fields=["expiry_warned_for"])
-    return len(due)
-
-
 def rotate_keys(*, schema_name: str) -> int:
     """Re-encrypt every stored secret in one member schema with the newest key, atomically.
 

@@ -57,7 +57,6 @@ class Migration(migrations.Migration):
                     "certificate_filename",
                     models.CharField(blank=True, max_length=200, verbose_name="certificate file"),
                 ),
-                ("expiry_warned_for", models.DateField(blank=True, editable=False, null=True)),
                 (
                     "created_at",
                     models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
