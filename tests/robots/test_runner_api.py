@@ -1,11 +1,12 @@
 """The runner protocol from the outside: tokens, claim, heartbeat, logs, completion."""
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from robots import jobs, runners
-from robots.models import Job
+from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
 from tenants.services import site_host
 
@@ -110,3 +111,19 @@ def test_oversized_log_batches_are_refused(office, deployment, make_runner):
     lines = {"lines": [{"number": n, "text": "x"} for n in range(1001)]}
     response = client.post(f"/api/v1/runner/jobs/{job.pk}/logs/", lines, "application/json")
     assert response.status_code == 400
+
+
+def test_register_runner_command_writes_a_working_token_and_renews_it(office, tmp_path):
+    """What `make run` does at every start: the first time registers the local runner, later
+    starts give it a new token (the old one stops working)."""
+    token_file = tmp_path / "runner-token"
+    call_command("register_runner", "lokal-runner", "--token-file", str(token_file))
+    first = token_file.read_text()
+    assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+    runner = Runner.objects.get(name="lokal-runner")
+    assert runner.registered_by is None and runner.labels == ["python"]
+    call_command("register_runner", "lokal-runner", "--token-file", str(token_file))
+    second = token_file.read_text()
+    assert second != first and Runner.objects.filter(name="lokal-runner").count() == 1
+    assert runner_client(office, first).post(CLAIM).status_code == 401
+    assert runner_client(office, second).post(CLAIM).status_code == 204
