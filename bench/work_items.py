@@ -65,9 +65,7 @@ def _work_all_ours(queue: WorkQueue) -> int:
 
 
 def _reset_items(queue: WorkQueue) -> None:
-    queue.items.update(
-        status=Status.NEW, outcome="", started_at=None, finished_at=None, attempts=0
-    )
+    queue.items.update(status=Status.NEW, outcome="", started_at=None, finished_at=None, attempts=0)
 
 
 def _work_all_raw(queue: WorkQueue) -> int:
