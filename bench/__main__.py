@@ -10,10 +10,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import provisioning
+    from bench import job_claims, provisioning, work_items
 
     call_command("migrate_all", verbosity=0)
-    for benchmark in (provisioning,):
+    for benchmark in (provisioning, job_claims, work_items):
         print(benchmark.report(benchmark.run()))
 
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 from django.db import connection
 
-from tenants import services
-from tenants.models import Organisation
+from bench import members
 
 SLUG_PREFIX = "bench-"
 
@@ -27,30 +26,12 @@ class Result:
         return statistics.median(self.migrate_seconds)
 
 
-def _cvr(index: int) -> str:
-    from stdnum.dk import cvr
-
-    number = 40000000 + index * 97
-    while not cvr.is_valid(str(number)):
-        number += 1
-    return str(number)
-
-
-def _drop(schema: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-
 def cleanup() -> None:
-    connection.set_schema_to_public()
-    for organisation in Organisation.objects.filter(slug__startswith=SLUG_PREFIX):
-        _drop(organisation.schema_name)
-        organisation.domains.all().delete()
-        organisation.delete()
+    members.remove(SLUG_PREFIX)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'org\\_bench\\_%'")
         for (schema,) in cursor.fetchall():
-            _drop(schema)
+            members.drop_schema(schema)
 
 
 def run(repetitions: int = 5) -> Result:
@@ -59,12 +40,7 @@ def run(repetitions: int = 5) -> Result:
     try:
         for index in range(repetitions):
             started = time.perf_counter()
-            services.provision_organisation(
-                name=f"Benchmark {index}",
-                slug=f"{SLUG_PREFIX}{index}",
-                kind=Organisation.Kind.OTHER,
-                cvr=_cvr(index),
-            )
+            members.provision(SLUG_PREFIX, index, cvr_start=40000000)
             result.clone_seconds.append(time.perf_counter() - started)
 
             schema = f"org_bench_migrated_{index}"
