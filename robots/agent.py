@@ -90,13 +90,15 @@ class RunnerAgent:
         if lines:
             self._post(f"jobs/{job_id}/logs/", {"lines": lines})
 
-    def complete(self, job_id: int, outcome: Outcome) -> None:
+    def complete(self, job_id: int, outcome: Outcome, token: str = "") -> None:
+        """Report the end; the claim's job token lets the office refuse a late report."""
         self._post(
             f"jobs/{job_id}/complete/",
             {
                 "succeeded": outcome.succeeded,
                 "exit_code": outcome.exit_code,
                 "message": outcome.message[:5000],
+                "token": token,
             },
         )
 
@@ -127,10 +129,10 @@ class RunnerAgent:
                 command = command_for(package, python)
             except PackageError as error:
                 self.send_lines(job_id, [{"number": 1, "stream": "system", "text": str(error)}])
-                self.complete(job_id, Outcome(False, None, str(error)))
+                self.complete(job_id, Outcome(False, None, str(error)), spec["token"])
                 return True
             outcome = self.execute(spec, command, package, workdir)
-            self.complete(job_id, outcome)
+            self.complete(job_id, outcome, spec["token"])
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return True

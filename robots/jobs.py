@@ -218,13 +218,26 @@ class NotYourJob(Exception):
 
 @transaction.atomic
 def complete(
-    runner: Runner, job_id: int, *, succeeded: bool, exit_code=None, message: str = ""
+    runner: Runner,
+    job_id: int,
+    *,
+    succeeded: bool,
+    exit_code=None,
+    message: str = "",
+    token: str | None = None,
 ) -> Job:
-    """The runner reports the end of a job. Reporting the same end again changes nothing."""
+    """The runner reports the end of a job. Reporting the same end again changes nothing.
+
+    ``token`` is the job token of the claim being reported on: with it, a late report from
+    an earlier claim (the lease ran out and the job was failed, or queued again and claimed
+    anew — perhaps by the same runner, restarted) is refused instead of ending the current
+    claim's run. The token's hash stays on the finished job so a repeated report is known.
+    """
     job = Job.objects.select_for_update().get(pk=job_id)
-    if job.status in Job.FINISHED and job.runner_id == runner.pk:
+    this_claim = token is None or (bool(job.token_hash) and job.token_hash == hash_secret(token))
+    if job.status in Job.FINISHED and job.runner_id == runner.pk and this_claim:
         return job  # a repeated report: already recorded
-    if job.status != Status.RUNNING or job.runner_id != runner.pk:
+    if job.status != Status.RUNNING or job.runner_id != runner.pk or not this_claim:
         raise NotYourJob
     job.finished_at = max(timezone.now(), job.started_at)
     if job.stop_requested_at:
@@ -234,7 +247,6 @@ def complete(
     job.exit_code = exit_code
     job.message = message[:5000]
     job.lease_expires_at = None
-    job.token_hash = ""
     job.save()
     return job
 

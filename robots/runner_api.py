@@ -216,6 +216,16 @@ class CompleteSerializer(serializers.Serializer):
     succeeded = serializers.BooleanField()
     exit_code = serializers.IntegerField(required=False, allow_null=True, default=None)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text=_(
+            "The job token of the claim reported on: a late report of an earlier claim is "
+            "refused (409)."
+        ),
+    )
 
 
 class CompleteView(RunnerView):
@@ -225,8 +235,10 @@ class CompleteView(RunnerView):
         job = self.running_job(request, pk)
         serializer = CompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        report = dict(serializer.validated_data)
+        token = report.pop("token") or None
         try:
-            job = jobs.complete(request.auth, job.pk, **serializer.validated_data)
+            job = jobs.complete(request.auth, job.pk, token=token, **report)
         except jobs.NotYourJob:
             raise Conflict from None
         return Response({"id": job.pk, "status": job.status})
