@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
     },
+    "read-waiting-uploads": {
+        "task": "robots.tasks.read_waiting_uploads_everywhere",
+        "schedule": 120.0,
+    },
     "detect-problems": {
         "task": "robots.monitoring.tasks.detect_problems",
         "schedule": 60.0,

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from config.tasks import enqueue_in_schema
 from robots import jobs
-from robots.workitems.tasks import abandon_stuck_items, apply_retention
+from robots.workitems.tasks import abandon_stuck_items, apply_retention, read_waiting_uploads
 from tenants.selectors import member_schema_names
 
 
@@ -12,6 +12,15 @@ def abandon_stuck_items_everywhere() -> int:
     schemas = member_schema_names()
     for schema_name in schemas:
         enqueue_in_schema(abandon_stuck_items, schema_name)
+    return len(schemas)
+
+
+@shared_task
+def read_waiting_uploads_everywhere() -> int:
+    """Beat entry point: each member reads its uploads whose task was lost."""
+    schemas = member_schema_names()
+    for schema_name in schemas:
+        enqueue_in_schema(read_waiting_uploads, schema_name)
     return len(schemas)
 
 

@@ -1,6 +1,7 @@
 """Shared fixtures: a real PostgreSQL (embedded when DATABASE_URL is unset), the template
 schema new organisations are cloned from, and organisations with people in every role."""
 
+import contextlib
 import os
 
 import pytest
@@ -109,3 +110,29 @@ def site_client():
         return client
 
     return make
+
+
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+def use_broker(url: str, **options) -> None:
+    """Point this process's Celery app at ``url``. The app keeps its producer pool for the
+    process's life; dropping our references to it makes the next message go to ``url``
+    (kombu keeps one pool per broker URL, so the working one is found again)."""
+    celery_app.conf.broker_url = url
+    celery_app.conf.update(options)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """Within the block, publishing a task fails at once, as when the broker is down."""
+    conf = celery_app.conf
+    working = (conf.broker_url, conf.broker_connection_retry, conf.broker_connection_timeout)
+    use_broker(UNREACHABLE_BROKER, broker_connection_retry=False, broker_connection_timeout=1)
+    try:
+        yield
+    finally:
+        url, retry, timeout = working
+        use_broker(url, broker_connection_retry=retry, broker_connection_timeout=timeout)

@@ -154,6 +154,8 @@ class WorkItem(models.Model):
         _("last outcome"), max_length=30, blank=True, help_text=_("What the robot reported last.")
     )
     reason = models.TextField(_("reason"), blank=True)
+    # The run (robots.Job, in public) that reserved the item last: only it may release it.
+    reserved_by_job = models.BigIntegerField(null=True, blank=True, editable=False)
     output = models.JSONField(_("output"), null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

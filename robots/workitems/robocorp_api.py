@@ -113,7 +113,7 @@ class ReserveNextView(RobocorpView):
     def post(self, request, **ids):
         """The next input item of the deployment's queues (``workItemId`` null when none)."""
         with schema_context(self.job.organisation.schema_name):
-            item = services.reserve_for_deployment(self.job.deployment_id)
+            item = services.reserve_for_deployment(self.job.deployment_id, job_id=self.job.pk)
         return Response({"workItemId": str(item.pk) if item is not None else None})
 
 
@@ -149,7 +149,9 @@ class ReleaseView(RobocorpView):
                 raise exceptions.ValidationError(
                     {"workItemId": _("Only an input work item can be released.")}
                 )
-            item = services.release(item, outcome=outcome, message=message)
+            item = services.release(
+                item, outcome=outcome, message=self.masked(message), job_id=self.job.pk
+            )
         return Response({"workItemId": str(item.pk), "state": data["state"]})
 
 

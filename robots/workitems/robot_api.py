@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from robots import selectors as job_selectors
+from robots.credentials import redaction
+from robots.credentials import services as credentials
 from robots.models import Job
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
@@ -81,6 +83,12 @@ class JobView(APIView):
         super().initial(request, *args, **kwargs)
         self.job = request.auth
 
+    def masked(self, text: str) -> str:
+        """``text`` with the job's credentials masked (a robot's message is stored)."""
+        for secret in credentials.secret_values_for_redaction(deployment=self.job.deployment):
+            redaction.register_secret(secret)
+        return redaction.redact(text)
+
 
 class RobotQueueSerializer(serializers.ModelSerializer):
     class Meta:
@@ -127,7 +135,7 @@ class RobotReserveView(JobView):
         """Reserve the queue's next item (204 when there is none to work on now)."""
         with schema_context(self.job.organisation.schema_name):
             queue = selectors.robot_queue(self.job.deployment_id, pk)
-            item = services.reserve_next(queue)
+            item = services.reserve_next(queue, job_id=self.job.pk)
             if item is None:
                 return Response(status=status.HTTP_204_NO_CONTENT)
             return Response(RobotItemSerializer(item).data)
@@ -142,7 +150,9 @@ class RobotReleaseView(JobView):
         serializer.is_valid(raise_exception=True)
         with schema_context(self.job.organisation.schema_name):
             item = selectors.robot_item(self.job.deployment_id, pk)
-            item = services.release(item, **serializer.validated_data)
+            data = serializer.validated_data
+            data["message"] = self.masked(data["message"])
+            item = services.release(item, **data, job_id=self.job.pk)
             return Response(RobotItemSerializer(item).data)
 
 

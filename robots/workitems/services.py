@@ -307,8 +307,9 @@ def _drop_taken_references(queue, rows: list[ItemRow], errors: list[dict]) -> li
 
 
 @transaction.atomic
-def reserve_next(queue: WorkQueue, *, now=None) -> WorkItem | None:
-    """Hand the next item to a robot: new, not deferred, highest priority, then oldest.
+def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> WorkItem | None:
+    """Hand the next item to a robot (of the run ``job_id``): new, not deferred, highest
+    priority, then oldest.
 
     ``SKIP LOCKED`` lets concurrent robots each take a different item without waiting.
     """
@@ -326,7 +327,8 @@ def reserve_next(queue: WorkQueue, *, now=None) -> WorkItem | None:
     item.started_at = now
     item.finished_at = None
     item.attempts += 1
-    item.save(update_fields=["status", "started_at", "finished_at", "attempts"])
+    item.reserved_by_job = job_id
+    item.save(update_fields=["status", "started_at", "finished_at", "attempts", "reserved_by_job"])
     _event(
         item,
         Status.NEW,
@@ -348,12 +350,15 @@ def release(
     message: str = "",
     output: dict | None = None,
     attempt: int | None = None,
+    job_id: int | None = None,
     now=None,
 ) -> WorkItem:
     """A robot reports how an item went.
 
     Idempotent: a repeated release (same outcome, item no longer in progress) changes
-    nothing, and a release naming an earlier ``attempt`` is ignored. An application error
+    nothing, and a release naming an earlier ``attempt`` is ignored. A run (``job_id``) may
+    release only the item it reserved last: a late replay from an earlier run, after the item
+    was reserved again, is refused and changes nothing. An application error
     goes back to ``new`` after the queue's retry delay until the maximum attempts is
     reached; a business exception goes to manual handling.
     """
@@ -365,6 +370,8 @@ def release(
     item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
     if attempt is not None and attempt != item.attempts:
         return item  # a late report of an earlier attempt
+    if job_id is not None and item.reserved_by_job != job_id:
+        raise ValidationError(_("Another run has reserved this item since; nothing changed."))
     if item.status != Status.IN_PROGRESS:
         if item.outcome == outcome:
             return item
@@ -397,10 +404,10 @@ def release(
     return item
 
 
-def reserve_for_deployment(deployment_id: int) -> WorkItem | None:
+def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | None:
     """The next item of any queue the deployment works (queues in the order created)."""
     for queue in WorkQueue.objects.filter(deployment_id=deployment_id).order_by("pk"):
-        item = reserve_next(queue)
+        item = reserve_next(queue, job_id=job_id)
         if item is not None:
             return item
     return None
@@ -695,6 +702,19 @@ def start_upload(queue: WorkQueue, *, file_name: str, content: bytes, actor) -> 
         )
         enqueue_in_schema(tasks.read_upload, connection.schema_name, upload.pk)
     return upload
+
+
+UPLOAD_LOST_AFTER = timedelta(minutes=2)
+
+
+def read_waiting_uploads(*, now=None) -> int:
+    """Read the uploads still waiting well after they were sent (their task never arrived,
+    e.g. the broker was down); returns how many were read."""
+    now = now or timezone.now()
+    waiting = Upload.objects.filter(
+        status=Upload.Status.PENDING, created_at__lt=now - UPLOAD_LOST_AFTER
+    ).values_list("pk", flat=True)
+    return len([read_upload(pk) for pk in waiting])
 
 
 UPLOAD_BATCH_SIZE = 500

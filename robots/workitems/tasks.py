@@ -20,3 +20,9 @@ def read_upload(upload_id: int) -> int:
     """Read an uploaded file into items (in the member's schema); safe to run twice."""
     upload = services.read_upload(upload_id)
     return upload.rows_valid if upload else 0
+
+
+@shared_task
+def read_waiting_uploads() -> int:
+    """Read the member's uploads whose task was lost (in the schema named by the headers)."""
+    return services.read_waiting_uploads()

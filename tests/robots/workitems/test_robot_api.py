@@ -343,3 +343,47 @@ def test_retention_erases_outputs_and_files_with_the_payload(
         output.refresh_from_db()
         assert output.payload == {} and not WorkItemFile.objects.exists()
     assert not os.path.exists(path)
+
+
+def test_only_the_run_that_reserved_an_item_releases_it_and_its_message_is_masked(
+    office, aarhus, deployment, queue, make_runner
+):
+    with schema_context(aarhus.schema_name):
+        credentials.create_credential(
+            organisation=aarhus,
+            actor=deployment.process_owner,
+            name="EG Bolig",
+            kind="username_password",
+            username="robot01",
+            password=PASSWORD,
+            allowed_deployments=[deployment],
+        )
+    item = add(aarhus, queue, reference="sag-1")
+    deployment.max_concurrency = 2  # two runs of the robot at once
+    deployment.save()
+    runner = make_runner()[0]
+    jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    _first, first_token = jobs.claim(runner)
+    jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    _second, second_token = jobs.claim(runner)
+    release = f"/api/v1/robot/work-items/{item.pk}/release/"
+    timeout = {"outcome": "application_exception", "message": "EG Bolig svarer ikke"}
+
+    # The first run fails the item; the second run takes the retry.
+    reserve = f"/api/v1/robot/work-queues/{queue.pk}/reserve/"
+    assert job_client(office, first_token).post(reserve).json()["id"] == item.pk
+    answer = job_client(office, first_token).post(release, timeout, "application/json").json()
+    assert answer["status"] == "new"
+    assert job_client(office, second_token).post(reserve).json()["attempts"] == 2
+    # A late replay of the first run's release is refused and changes nothing.
+    response = job_client(office, first_token).post(release, timeout, "application/json")
+    assert response.status_code == 400
+    assert "Another run has reserved this item" in str(response.json()["error"])
+    assert item_in(aarhus, item).status == Status.IN_PROGRESS
+    # The robot's reason is stored with the job's credentials masked.
+    redaction.forget_all_secrets()
+    body = {"outcome": "business_exception", "message": f"Login med {PASSWORD} afvist"}
+    answer = job_client(office, second_token).post(release, body, "application/json").json()
+    assert answer["reason"] == "Login med *** afvist"
+    assert item_in(aarhus, item).reason == "Login med *** afvist"
+    redaction.forget_all_secrets()

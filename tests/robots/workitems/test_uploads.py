@@ -2,7 +2,7 @@
 cannot be read refused before anything changes."""
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from robots.workitems import services
 from robots.workitems.models import Upload, WorkItem
+from tests.conftest import broker_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,21 @@ def test_reading_an_upload_twice_adds_its_items_once(in_aarhus, make_queue):
     services.read_upload(upload.pk)
     again = services.read_upload(upload.pk)
     assert again.rows_valid == 2 and queue.items.count() == 2
+
+
+def test_an_upload_sent_while_the_broker_is_down_is_kept_and_read_later(
+    in_aarhus, make_queue, django_capture_on_commit_callbacks
+):
+    queue = make_queue()
+    content = b"reference;lejemaal\nA-1;12\nA-2;13\n"
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        upload = services.start_upload(queue, file_name="svar.csv", content=content, actor=None)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.PENDING  # kept; its task never reached a worker
+    assert services.read_waiting_uploads() == 0  # it may still be on its way
+    later = timezone.now() + timedelta(minutes=3)
+    assert services.read_waiting_uploads(now=later) == 1
+    upload.refresh_from_db()
+    assert (upload.status, upload.rows_valid) == (Upload.Status.DONE, 2)
+    assert sorted(queue.items.values_list("reference", flat=True)) == ["A-1", "A-2"]
+    assert services.read_waiting_uploads(now=later) == 0
