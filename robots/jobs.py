@@ -22,7 +22,7 @@ from catalog.parameters import validate_parameters
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
 from robots.workitems.selectors import waiting_per_deployment
-from tenants.models import Organisation, hash_secret
+from tenants.models import hash_secret
 
 Status = Job.Status
 CLAIM_ATTEMPTS = 5
@@ -82,45 +82,81 @@ def enqueue(
     return job
 
 
+# The next job a runner may take, in one statement, with the member's advisory lock taken.
+#
+# Per member that may run one more job, the member's best claimable job (highest
+# priority, then oldest) comes from the partial index of queued jobs; only those few
+# candidates are ordered: priority, then the member with fewest running jobs, then the
+# member whose turn was longest ago, then age. Within a member the order is the same, so
+# this is the best job overall. SKIP LOCKED lets concurrent claimers pass each other: the
+# candidate rows are locked until the claim's transaction ends. The runner's own limit is
+# checked in the same statement. Counts of running jobs come from small partial indexes.
 CANDIDATE_SQL = """
-SELECT j.id, j.organisation_id
-FROM robots_job j
-JOIN robots_deployment d ON d.id = j.deployment_id
-JOIN tenants_organisation o ON o.id = j.organisation_id
-LEFT JOIN (
-    SELECT organisation_id, count(*) AS n FROM robots_job
-    WHERE status = 'running' GROUP BY organisation_id
-) member_running ON member_running.organisation_id = j.organisation_id
-LEFT JOIN (
-    SELECT deployment_id, count(*) AS n FROM robots_job
-    WHERE status = 'running' GROUP BY deployment_id
-) deployment_running ON deployment_running.deployment_id = j.deployment_id
-WHERE j.status = 'queued'
-  AND d.status = 'active'
-  AND j.not_before <= %(now)s
-  AND j.pool = %(pool)s
-  AND j.required_labels <@ %(labels)s::varchar[]
-  AND COALESCE(deployment_running.n, 0) < d.max_concurrency
-  AND COALESCE(member_running.n, 0) < o.max_concurrent_jobs
-  AND NOT (j.organisation_id = ANY(%(skip)s))
-ORDER BY j.priority DESC,
-         COALESCE(member_running.n, 0) ASC,
-         o.jobs_last_claimed_at ASC NULLS FIRST,
-         j.queued_at ASC,
-         j.id ASC
-LIMIT 1
-FOR UPDATE OF j SKIP LOCKED
+SELECT candidate.id, candidate.organisation_id,
+       pg_advisory_xact_lock(%(namespace)s, candidate.organisation_id::integer)
+FROM (
+    SELECT j.id, j.organisation_id
+    FROM (
+        SELECT o.id, o.jobs_last_claimed_at,
+               (SELECT count(*) FROM robots_job r
+                WHERE r.status = 'running' AND r.organisation_id = o.id) AS running,
+               o.max_concurrent_jobs
+        FROM tenants_organisation o
+        WHERE NOT (o.id = ANY(%(skip)s))
+    ) member
+    CROSS JOIN LATERAL (
+        SELECT q.id, q.organisation_id, q.priority, q.queued_at
+        FROM robots_job q
+        JOIN robots_deployment d ON d.id = q.deployment_id
+        WHERE q.organisation_id = member.id
+          AND q.status = 'queued'
+          AND q.pool = %(pool)s
+          AND q.not_before <= %(now)s
+          AND q.required_labels <@ %(labels)s::varchar[]
+          AND d.status = 'active'
+          AND (SELECT count(*) FROM robots_job r
+               WHERE r.status = 'running' AND r.deployment_id = q.deployment_id)
+              < d.max_concurrency
+        ORDER BY q.priority DESC, q.queued_at ASC, q.id ASC
+        LIMIT 1
+        FOR UPDATE OF q SKIP LOCKED
+    ) j
+    WHERE member.running < member.max_concurrent_jobs
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.runner_id = %(runner)s) < %(runner_limit)s
+    ORDER BY j.priority DESC,
+             member.running ASC,
+             member.jobs_last_claimed_at ASC NULLS FIRST,
+             j.queued_at ASC,
+             j.id ASC
+    LIMIT 1
+) candidate
 """
 
-
-def _within_limits(job: Job) -> bool:
-    running = Job.objects.filter(status=Status.RUNNING)
-    deployment = job.deployment
-    return (
-        running.filter(deployment_id=job.deployment_id).count() < deployment.max_concurrency
-        and running.filter(organisation_id=job.organisation_id).count()
-        < job.organisation.max_concurrent_jobs
-    )
+# Start the candidate if the member's and the deployment's limits still allow it, counted
+# after the member's advisory lock was taken (this statement's snapshot sees every claim
+# committed before), and note the member's turn.
+START_SQL = """
+WITH started AS (
+    UPDATE robots_job j
+    SET status = 'running', runner_id = %(runner)s, started_at = %(started)s,
+        lease_expires_at = %(lease)s, attempts = j.attempts + 1, token_hash = %(token_hash)s
+    FROM robots_deployment d, tenants_organisation o
+    WHERE j.id = %(job)s
+      AND d.id = j.deployment_id
+      AND o.id = j.organisation_id
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.deployment_id = j.deployment_id) < d.max_concurrency
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.organisation_id = j.organisation_id)
+          < o.max_concurrent_jobs
+    RETURNING j.*
+), turn AS (
+    UPDATE tenants_organisation SET jobs_last_claimed_at = %(started)s
+    WHERE id IN (SELECT organisation_id FROM started)
+)
+SELECT * FROM started
+"""
 
 
 def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
@@ -132,37 +168,44 @@ def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
     for _attempt in range(CLAIM_ATTEMPTS):
         with transaction.atomic():
             now = now or timezone.now()
-            if Job.objects.filter(runner=runner, status=Status.RUNNING).count() >= (
-                runner.max_concurrency
-            ):
-                return None
             with connection.cursor() as cursor:
                 cursor.execute(
                     CANDIDATE_SQL,
-                    {"now": now, "pool": runner.pool, "labels": list(runner.labels), "skip": skip},
+                    {
+                        "namespace": CLAIM_LOCK_NAMESPACE,
+                        "now": now,
+                        "pool": runner.pool,
+                        "labels": list(runner.labels),
+                        "skip": skip,
+                        "runner": runner.pk,
+                        "runner_limit": runner.max_concurrency,
+                    },
                 )
                 row = cursor.fetchone()
-                if row is None:
-                    return None
-                job_id, organisation_id = row
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
-                )
-            job = Job.objects.select_related("deployment", "organisation").get(pk=job_id)
-            if not _within_limits(job):
+            if row is None:
+                return None
+            job_id, organisation_id, _locked = row
+            token = secrets.token_urlsafe(32)
+            started = timezone.now()
+            job = next(
+                iter(
+                    Job.objects.raw(
+                        START_SQL,
+                        {
+                            "job": job_id,
+                            "runner": runner.pk,
+                            "started": started,
+                            "lease": started + lease_duration(),
+                            "token_hash": hash_secret(token),
+                        },
+                    )
+                ),
+                None,
+            )
+            if job is None:
                 skip.append(organisation_id)
                 continue
-            token = secrets.token_urlsafe(32)
-            job.status = Status.RUNNING
             job.runner = runner
-            job.started_at = timezone.now()
-            job.lease_expires_at = job.started_at + lease_duration()
-            job.attempts += 1
-            job.token_hash = hash_secret(token)
-            job.save()
-            Organisation.objects.filter(pk=organisation_id).update(
-                jobs_last_claimed_at=job.started_at
-            )
             return job, token
     return None
 
