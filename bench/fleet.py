@@ -9,6 +9,7 @@ after the tag, so no real runner takes them and a benchmark claims no one else's
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -145,3 +146,23 @@ def office_site() -> Iterator[None]:
         made.domains.all().delete()
         # A queryset delete: the public schema is never dropped, whatever the model says.
         Organisation.objects.filter(pk=made.pk).delete()
+
+
+def running_job(tag: str, deployment: Deployment) -> tuple[Job, str]:
+    """A job of ``deployment`` running on a runner of its own, with the job token a robot
+    would get from its runner."""
+    token = secrets.token_urlsafe(32)
+    started = timezone.now()
+    job = Job.objects.create(
+        deployment=deployment,
+        organisation_id=deployment.organisation_id,
+        trigger=Job.Trigger.MANUAL,
+        pool=tag,
+        status=Job.Status.RUNNING,
+        runner=runner(tag, 0)[0],
+        started_at=started,
+        lease_expires_at=started + timedelta(hours=1),
+        attempts=1,
+        token_hash=hash_secret(token),
+    )
+    return job, token

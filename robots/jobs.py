@@ -107,16 +107,18 @@ FROM (
     CROSS JOIN LATERAL (
         SELECT q.id, q.organisation_id, q.priority, q.queued_at
         FROM robots_job q
-        JOIN robots_deployment d ON d.id = q.deployment_id
         WHERE q.organisation_id = member.id
           AND q.status = 'queued'
           AND q.pool = %(pool)s
           AND q.not_before <= %(now)s
           AND q.required_labels <@ %(labels)s::varchar[]
-          AND d.status = 'active'
-          AND (SELECT count(*) FROM robots_job r
-               WHERE r.status = 'running' AND r.deployment_id = q.deployment_id)
-              < d.max_concurrency
+          AND EXISTS (
+              SELECT FROM robots_deployment d
+              WHERE d.id = q.deployment_id
+                AND d.status = 'active'
+                AND (SELECT count(*) FROM robots_job r
+                     WHERE r.status = 'running' AND r.deployment_id = d.id) < d.max_concurrency
+          )
         ORDER BY q.priority DESC, q.queued_at ASC, q.id ASC
         LIMIT 1
         FOR UPDATE OF q SKIP LOCKED

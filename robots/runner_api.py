@@ -147,6 +147,7 @@ class ClaimView(RunnerView):
         while claimed := jobs.claim(request.auth):
             job, token = claimed
             job = self.running_job(request, job.pk)
+            job.deployment.organisation = job.organisation  # saves a query for the credentials
             try:
                 secrets = credentials.secrets_for_job(
                     deployment=job.deployment, job_reference=f"job {job.pk}"
