@@ -260,6 +260,10 @@ def request_stop(*, job: Job, actor, kill: bool = False) -> Job:
 class NotYourJob(Exception):
     """The runner reports on a job it no longer holds (its lease expired and it moved on)."""
 
+    def __init__(self, job: Job):
+        super().__init__(job.pk)
+        self.job = job
+
 
 @transaction.atomic
 def complete(
@@ -270,7 +274,7 @@ def complete(
     if job.status in Job.FINISHED and job.runner_id == runner.pk:
         return job  # a repeated report: already recorded
     if job.status != Status.RUNNING or job.runner_id != runner.pk:
-        raise NotYourJob
+        raise NotYourJob(job)
     job.finished_at = max(timezone.now(), job.started_at)
     if job.stop_requested_at:
         job.status = Status.CANCELLED
@@ -280,7 +284,16 @@ def complete(
     job.message = message[:5000]
     job.lease_expires_at = None
     job.token_hash = ""
-    job.save()
+    job.save(
+        update_fields=[
+            "finished_at",
+            "status",
+            "exit_code",
+            "message",
+            "lease_expires_at",
+            "token_hash",
+        ]
+    )
     return job
 
 

@@ -223,12 +223,15 @@ class CompleteView(RunnerView):
     @extend_schema(request=CompleteSerializer, responses={200: None})
     def post(self, request, pk):
         """Report the end of a job; reporting it again changes nothing."""
-        job = self.running_job(request, pk)
         serializer = CompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            job = jobs.complete(request.auth, job.pk, **serializer.validated_data)
-        except jobs.NotYourJob:
+            job = jobs.complete(request.auth, pk, **serializer.validated_data)
+        except Job.DoesNotExist:
+            raise Http404 from None
+        except jobs.NotYourJob as refused:
+            if refused.job.runner_id != request.auth.pk:
+                raise Http404 from None  # another runner's job, or queued again for anyone
             raise Conflict from None
         return Response({"id": job.pk, "status": job.status})
 
