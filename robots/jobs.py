@@ -28,6 +28,8 @@ Status = Job.Status
 CLAIM_ATTEMPTS = 5
 # Advisory-lock namespace for claims of one member's jobs (first key of the pair).
 CLAIM_LOCK_NAMESPACE = 0x524B
+# How many members' best jobs a claim considers when the best member is being claimed from.
+CANDIDATES = 4
 
 
 def lease_duration() -> timedelta:
@@ -82,7 +84,7 @@ def enqueue(
     return job
 
 
-# The next job a runner may take, in one statement, with the member's advisory lock taken.
+# The jobs a runner may take next, best first, one per member (at most CANDIDATES).
 #
 # Per member that may run one more job, the member's best claimable job (highest
 # priority, then oldest) comes from the partial index of queued jobs; only those few
@@ -92,8 +94,7 @@ def enqueue(
 # candidate rows are locked until the claim's transaction ends. The runner's own limit is
 # checked in the same statement. Counts of running jobs come from small partial indexes.
 CANDIDATE_SQL = """
-SELECT candidate.id, candidate.organisation_id,
-       pg_advisory_xact_lock(%(namespace)s, candidate.organisation_id::integer)
+SELECT candidate.id, candidate.organisation_id
 FROM (
     SELECT j.id, j.organisation_id
     FROM (
@@ -131,7 +132,7 @@ FROM (
              member.jobs_last_claimed_at ASC NULLS FIRST,
              j.queued_at ASC,
              j.id ASC
-    LIMIT 1
+    LIMIT %(candidates)s
 ) candidate
 """
 
@@ -161,6 +162,21 @@ SELECT * FROM started
 """
 
 
+def _lock_a_member(cursor, candidates: list[tuple[int, int]]) -> tuple[int, int]:
+    """The best candidate whose member no other claim holds right now, with the member's
+    advisory lock; when every member is busy, the best one after waiting for its lock.
+    Concurrent claims thus spread over members instead of queueing behind one."""
+    for job_id, organisation_id in candidates:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
+        )
+        if cursor.fetchone()[0]:
+            return job_id, organisation_id
+    job_id, organisation_id = candidates[0]
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id])
+    return job_id, organisation_id
+
+
 def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
     """The next job this runner may run, leased to it, with the job's one-time token;
     None when there is nothing for it (or it already runs as many jobs as it may)."""
@@ -174,7 +190,7 @@ def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
                 cursor.execute(
                     CANDIDATE_SQL,
                     {
-                        "namespace": CLAIM_LOCK_NAMESPACE,
+                        "candidates": CANDIDATES,
                         "now": now,
                         "pool": runner.pool,
                         "labels": list(runner.labels),
@@ -183,10 +199,10 @@ def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
                         "runner_limit": runner.max_concurrency,
                     },
                 )
-                row = cursor.fetchone()
-            if row is None:
-                return None
-            job_id, organisation_id, _locked = row
+                candidates = cursor.fetchall()
+                if not candidates:
+                    return None
+                job_id, organisation_id = _lock_a_member(cursor, candidates)
             token = secrets.token_urlsafe(32)
             started = timezone.now()
             job = next(
