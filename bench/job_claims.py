@@ -1,207 +1,137 @@
-"""Claiming jobs: the runner's claim path (``robots.jobs.claim`` with its per-member
-fairness and limits, then ``complete``) vs a bare ``SELECT … FOR UPDATE SKIP LOCKED`` +
-``UPDATE`` loop over the same job rows, reset to queued.
+"""Claiming jobs through the runner API under load: concurrent simulated runners each
+``POST /api/v1/runner/claim/`` and report the job done (``…/complete/``), against a real
+gunicorn, with a long history of finished jobs in the table; vs the same server answering
+``/healthz`` (no database, no tenant) to the same number of concurrent clients for as long.
 
-The jobs live in a pool of their own, so no real runner takes them and the benchmark
-claims no one else's jobs. The deployments and the runner are made directly rather than
-through their services: those write audit events, which are append-only, and the
-benchmark must leave nothing behind. Neither measured path writes audit events.
+Claims per second count claim requests that handed out a job; the completions are sent
+but not counted (nor timed) as claims, so the ratio understates the API's throughput.
 """
 
-import secrets
 import time
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.utils import timezone
+import requests
+from django.db import connection
 
-from bench import members
-from catalog.models import Robot, RobotVersion
-from robots import jobs
-from robots.models import Deployment, Job, Runner
-from tenants import services
-from tenants.models import User, hash_secret
+from bench import fleet, members, server
+from robots.models import Deployment, Job
 
+TAG = "benchmark-claims"
 SLUG_PREFIX = "benchclaims-"
-POOL = "benchmark-claims"
-RUNNER_NAME = "benchmark-claims"
-ROBOT_SLUG = "benchmark-claims"
-OWNER_EMAIL = "benchmark-claims@robotkontor.invalid"
-REVIEWER_EMAIL = "benchmark-claims-reviewer@robotkontor.invalid"
-Status = Job.Status
-
-RAW_CLAIM_SQL = f"""
-SELECT id FROM {Job._meta.db_table}
-WHERE status = 'queued' AND pool = %s
-ORDER BY priority DESC, queued_at ASC, id ASC
-LIMIT 1
-FOR UPDATE SKIP LOCKED
-"""
-RAW_START_SQL = f"""
-UPDATE {Job._meta.db_table}
-SET status = 'running', runner_id = %s, started_at = now(),
-    lease_expires_at = now() + interval '90 seconds', attempts = attempts + 1
-WHERE id = %s
-"""
-RAW_FINISH_SQL = f"""
-UPDATE {Job._meta.db_table}
-SET status = 'succeeded', finished_at = now(), lease_expires_at = NULL
-WHERE id = %s
-"""
 
 
 @dataclass
 class Result:
-    jobs: int
-    members: int
-    deployments: int
-    ours_claimed: int
-    ours_seconds: float
-    raw_claimed: int
-    raw_seconds: float
+    runners: int
+    finished_jobs: int
+    queued_jobs: int
+    health: server.Load
+    claims: server.Load
+    completed: int
 
     @property
-    def ours_per_second(self) -> float:
-        return self.ours_claimed / self.ours_seconds
-
-    @property
-    def raw_per_second(self) -> float:
-        return self.raw_claimed / self.raw_seconds
+    def ratio(self) -> float:
+        return self.claims.per_second / self.health.per_second
 
 
 def cleanup() -> None:
-    connection.set_schema_to_public()
-    Job.objects.filter(organisation__slug__startswith=SLUG_PREFIX).delete()
-    Deployment.objects.filter(organisation__slug__startswith=SLUG_PREFIX).delete()
-    Runner.objects.filter(name=RUNNER_NAME).delete()
-    RobotVersion.objects.filter(robot__slug=ROBOT_SLUG).delete()
-    Robot.objects.filter(slug=ROBOT_SLUG).delete()
-    User.objects.filter(email__in=[OWNER_EMAIL, REVIEWER_EMAIL]).delete()
+    fleet.remove(TAG)
     members.remove(SLUG_PREFIX)
 
 
-def _robot_version(owner: User) -> RobotVersion:
-    """A robot version in production, made directly: the catalog's review is not measured."""
-    reviewer = services.create_user(email=REVIEWER_EMAIL, password=None, full_name="Reviewer")
-    now = timezone.now()
-    robot = Robot.objects.create(
-        slug=ROBOT_SLUG,
-        kind=Robot.Kind.RPA,
-        name_da="Benchmark",
-        summary_da="Benchmark of job claims",
-        category="rental",
-    )
-    return RobotVersion.objects.create(
-        robot=robot,
-        version="1.0.0",
-        git_repository="https://git.robotkontor.invalid/benchmark.git",
-        git_commit="0" * 40,
-        author=owner,
-        status=RobotVersion.Status.PRODUCTION,
-        test_passed_at=now,
-        test_passed_by=reviewer,
-        approved_at=now,
-        approved_by=reviewer,
-        released_at=now,
-    )
-
-
-def _set_up(job_count: int, member_count: int, deployments_per_member: int) -> Runner:
-    owner = services.create_user(email=OWNER_EMAIL, password=None, full_name="Benchmark")
-    version = _robot_version(owner)
-    queue = []
+def _set_up(
+    *, member_count: int, deployments_per_member: int, runners: int, finished: int, queued: int
+) -> list[str]:
+    version = fleet.robot_version(TAG)
+    deployments: list[Deployment] = []
     for index in range(member_count):
         organisation = members.provision(SLUG_PREFIX, index, cvr_start=41000000)
-        for number in range(deployments_per_member):
-            deployment = Deployment(
-                organisation=organisation,
-                robot_version=version,
-                name=f"Benchmark {number}",
-                process_owner=owner,
-                pool=POOL,
-            )
-            deployment.full_clean()
-            deployment.save()
-            queue.append(deployment)
-    for index in range(job_count):
-        jobs.enqueue(deployment=queue[index % len(queue)], trigger=Job.Trigger.MANUAL)
-    token = Runner.TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return Runner.objects.create(
-        name=RUNNER_NAME, pool=POOL, token_prefix=token[:12], token_hash=hash_secret(token)
-    )
-
-
-def _claim_all_ours(runner: Runner) -> int:
-    claimed = 0
-    while (claim := jobs.claim(runner)) is not None:
-        job, _token = claim
-        jobs.complete(runner, job.pk, succeeded=True)
-        claimed += 1
-    return claimed
-
-
-def _reset_jobs() -> None:
-    Job.objects.filter(pool=POOL).update(
-        status=Status.QUEUED,
-        runner=None,
-        started_at=None,
-        finished_at=None,
-        lease_expires_at=None,
-        attempts=0,
-        token_hash="",
-        exit_code=None,
-    )
-
-
-def _claim_all_raw(runner: Runner) -> int:
-    claimed = 0
+        deployments += [
+            fleet.deployment(TAG, organisation, version, name=f"Benchmark {n}", max_concurrency=4)
+            for n in range(deployments_per_member)
+        ]
+    fleet.insert_jobs(TAG, deployments, finished, finished=True)
+    fleet.insert_jobs(TAG, deployments, queued, finished=False)
     with connection.cursor() as cursor:
-        while True:
-            with transaction.atomic():
-                cursor.execute(RAW_CLAIM_SQL, [POOL])
-                row = cursor.fetchone()
-                if row is None:
-                    return claimed
-                cursor.execute(RAW_START_SQL, [runner.pk, row[0]])
-            with transaction.atomic():
-                cursor.execute(RAW_FINISH_SQL, [row[0]])
-            claimed += 1
+        # As autovacuum would soon after such a burst: plans fit the table's real size.
+        cursor.execute(f"ANALYZE {Job._meta.db_table}")
+    return [fleet.runner(TAG, number)[1] for number in range(runners)]
 
 
-def run(jobs_count: int = 2000, member_count: int = 4, deployments_per_member: int = 2) -> Result:
+def claiming_runner(base: str, token: str, completed: list[int]):
+    """A simulated runner: claim a job, report it done; None when the queue is empty."""
+    headers = {"Host": server.office_host(), "Authorization": f"Runner {token}"}
+
+    def client(session: requests.Session) -> list[float] | None:
+        started = time.perf_counter()
+        response = session.post(f"{base}/api/v1/runner/claim/", headers=headers)
+        elapsed = time.perf_counter() - started
+        if response.status_code == 204:
+            return None
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+        job = response.json()["id"]
+        done = session.post(
+            f"{base}/api/v1/runner/jobs/{job}/complete/",
+            headers=headers,
+            json={"succeeded": True, "exit_code": 0},
+        )
+        assert done.status_code == 200, (done.status_code, done.text[:300])
+        completed.append(job)
+        return [elapsed]
+
+    return client
+
+
+def run(
+    *,
+    seconds: float = 10.0,
+    runners: int = 8,
+    finished: int = 100_000,
+    queued: int = 15_000,
+    member_count: int = 4,
+    deployments_per_member: int = 2,
+) -> Result:
     cleanup()
     try:
-        runner = _set_up(jobs_count, member_count, deployments_per_member)
-        started = time.perf_counter()
-        ours_claimed = _claim_all_ours(runner)
-        ours_seconds = time.perf_counter() - started
-        _reset_jobs()
-        started = time.perf_counter()
-        raw_claimed = _claim_all_raw(runner)
-        raw_seconds = time.perf_counter() - started
+        with fleet.office_site():
+            tokens = _set_up(
+                member_count=member_count,
+                deployments_per_member=deployments_per_member,
+                runners=runners,
+                finished=finished,
+                queued=queued,
+            )
+            with server.running() as base:
+                health = server.hammer([server.get_healthz(base)] * runners, seconds=seconds)
+                completed: list[int] = []
+                claims = server.hammer(
+                    [claiming_runner(base, token, completed) for token in tokens],
+                    seconds=seconds,
+                )
     finally:
         cleanup()
     return Result(
-        jobs=jobs_count,
-        members=member_count,
-        deployments=member_count * deployments_per_member,
-        ours_claimed=ours_claimed,
-        ours_seconds=ours_seconds,
-        raw_claimed=raw_claimed,
-        raw_seconds=raw_seconds,
+        runners=runners,
+        finished_jobs=finished,
+        queued_jobs=queued,
+        health=health,
+        claims=claims,
+        completed=len(completed),
     )
 
 
 def report(result: Result) -> str:
-    ratio = result.ours_per_second / result.raw_per_second
     return "\n".join(
         [
-            f"Claiming and completing {result.jobs} jobs of {result.members} members "
-            f"({result.deployments} deployments), one runner",
-            f"  {'raw SKIP LOCKED (baseline)':<28}{result.raw_per_second:>10.0f} claims/s"
-            f"  ({result.raw_claimed} claimed)",
-            f"  {'jobs.claim (ours)':<28}{result.ours_per_second:>10.0f} claims/s"
-            f"  ({result.ours_claimed} claimed)",
-            f"  {'ratio ours / raw':<28}{ratio:>10.2f} ×",
+            f"Claiming jobs through the runner API: {result.runners} concurrent runners, "
+            f"{result.finished_jobs} finished and {result.queued_jobs} queued jobs, "
+            f"gunicorn {server.WORKERS} workers × {server.THREADS} threads",
+            f"  {'/healthz (baseline)':<28}{result.health.per_second:>10.0f} req/s"
+            f"  (p50 {result.health.percentile(0.5) * 1000:.1f} ms,"
+            f" p99 {result.health.percentile(0.99) * 1000:.1f} ms)",
+            f"  {'claim + complete (ours)':<28}{result.claims.per_second:>10.0f} claims/s"
+            f"  (p50 {result.claims.percentile(0.5) * 1000:.1f} ms,"
+            f" p99 {result.claims.percentile(0.99) * 1000:.1f} ms; {result.completed} completed)",
+            f"  {'ratio claims / healthz':<28}{result.ratio:>10.2f} ×",
         ]
     )

@@ -1,17 +1,21 @@
-"""Working a queue: ``reserve_next`` + ``release(done)`` (with the item's history) vs a
-bare ``SELECT … FOR UPDATE SKIP LOCKED`` + ``UPDATE`` loop over the same items, reset
-to new, in one member schema."""
+"""Working a queue: reserve + release(done) through the robot's HTTP API (a running job's
+token, against a real gunicorn) and by the service calls behind it (``reserve_next`` +
+``release``, with the item's history), vs a bare ``SELECT … FOR UPDATE SKIP LOCKED`` +
+``UPDATE`` loop over the same items, reset to new, in one member schema. One robot works
+the queue, one item after the other."""
 
 import time
 from dataclasses import dataclass
 
+import requests
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from bench import members
+from bench import fleet, members, server
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkQueue
 
+TAG = "benchmark-items"
 SLUG_PREFIX = "benchitems-"
 Status = WorkItem.Status
 
@@ -35,33 +39,61 @@ WHERE id = %s
 
 
 @dataclass
+class Way:
+    processed: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.processed / self.seconds
+
+
+@dataclass
 class Result:
     items: int
     add_seconds: float
-    ours_processed: int
-    ours_seconds: float
-    raw_processed: int
-    raw_seconds: float
-
-    @property
-    def ours_per_second(self) -> float:
-        return self.ours_processed / self.ours_seconds
-
-    @property
-    def raw_per_second(self) -> float:
-        return self.raw_processed / self.raw_seconds
+    raw: Way
+    service: Way
+    api: Way
 
 
 def cleanup() -> None:
+    fleet.remove(TAG)
     members.remove(SLUG_PREFIX)
 
 
-def _work_all_ours(queue: WorkQueue) -> int:
+def _timed(work) -> Way:
+    started = time.perf_counter()
+    processed = work()
+    return Way(processed, time.perf_counter() - started)
+
+
+def _work_all_service(queue: WorkQueue) -> int:
     processed = 0
     while (item := services.reserve_next(queue)) is not None:
         services.release(item, outcome=Status.DONE, attempt=item.attempts)
         processed += 1
     return processed
+
+
+def _work_all_api(base: str, token: str, queue: WorkQueue) -> int:
+    headers = {"Host": server.office_host(), "Authorization": f"Bearer {token}"}
+    processed = 0
+    with requests.Session() as session:
+        while True:
+            reserved = session.post(
+                f"{base}/api/v1/robot/work-queues/{queue.pk}/reserve/", headers=headers
+            )
+            if reserved.status_code == 204:
+                return processed
+            assert reserved.status_code == 200, (reserved.status_code, reserved.text[:300])
+            released = session.post(
+                f"{base}/api/v1/robot/work-items/{reserved.json()['id']}/release/",
+                headers=headers,
+                json={"outcome": Status.DONE},
+            )
+            assert released.status_code == 200, (released.status_code, released.text[:300])
+            processed += 1
 
 
 def _reset_items(queue: WorkQueue) -> None:
@@ -83,50 +115,52 @@ def _work_all_raw(queue: WorkQueue) -> int:
             processed += 1
 
 
-def run(items: int = 5000) -> Result:
+def run(items: int = 2000) -> Result:
     cleanup()
     try:
-        organisation = members.provision(SLUG_PREFIX, 0, cvr_start=42000000)
-        with schema_context(organisation.schema_name):
-            queue = services.create_queue(name="Benchmark")
-            rows = [
-                services.ItemRow(line=n, reference=f"item-{n}", payload={"n": n})
-                for n in range(1, items + 1)
-            ]
-            started = time.perf_counter()
-            added = services.add_items_bulk(queue, rows)
-            add_seconds = time.perf_counter() - started
-            if added.errors:
-                raise RuntimeError(f"add_items_bulk refused rows: {added.errors[:3]}")
-            started = time.perf_counter()
-            ours_processed = _work_all_ours(queue)
-            ours_seconds = time.perf_counter() - started
-            _reset_items(queue)
-            started = time.perf_counter()
-            raw_processed = _work_all_raw(queue)
-            raw_seconds = time.perf_counter() - started
+        with fleet.office_site():
+            organisation = members.provision(SLUG_PREFIX, 0, cvr_start=42000000)
+            deployment = fleet.deployment(
+                TAG, organisation, fleet.robot_version(TAG), name="Benchmark"
+            )
+            _job, token = fleet.running_job(TAG, deployment)
+            with schema_context(organisation.schema_name):
+                queue = services.create_queue(name="Benchmark", deployment=deployment)
+                rows = [
+                    services.ItemRow(line=n, reference=f"item-{n}", payload={"n": n})
+                    for n in range(1, items + 1)
+                ]
+                started = time.perf_counter()
+                added = services.add_items_bulk(queue, rows)
+                add_seconds = time.perf_counter() - started
+                if added.errors:
+                    raise RuntimeError(f"add_items_bulk refused rows: {added.errors[:3]}")
+                raw = _timed(lambda: _work_all_raw(queue))
+                _reset_items(queue)
+                service = _timed(lambda: _work_all_service(queue))
+                _reset_items(queue)
+            with server.running() as base:
+                api = _timed(lambda: _work_all_api(base, token, queue))
     finally:
         cleanup()
-    return Result(
-        items=items,
-        add_seconds=add_seconds,
-        ours_processed=ours_processed,
-        ours_seconds=ours_seconds,
-        raw_processed=raw_processed,
-        raw_seconds=raw_seconds,
-    )
+    return Result(items=items, add_seconds=add_seconds, raw=raw, service=service, api=api)
 
 
 def report(result: Result) -> str:
-    ratio = result.ours_per_second / result.raw_per_second
+    def line(label: str, way: Way) -> str:
+        return f"  {label:<28}{way.per_second:>10.0f} items/s  ({way.processed} done)"
+
+    def ratio(label: str, ours: Way, baseline: Way) -> str:
+        return f"  {label:<28}{ours.per_second / baseline.per_second:>10.2f} ×"
+
     return "\n".join(
         [
-            f"Working {result.items} queue items in one member schema "
+            f"Working {result.items} queue items in one member schema, one robot "
             f"(added in bulk in {result.add_seconds * 1000:.0f} ms)",
-            f"  {'raw SKIP LOCKED (baseline)':<28}{result.raw_per_second:>10.0f} items/s"
-            f"  ({result.raw_processed} done)",
-            f"  {'reserve + release (ours)':<28}{result.ours_per_second:>10.0f} items/s"
-            f"  ({result.ours_processed} done)",
-            f"  {'ratio ours / raw':<28}{ratio:>10.2f} ×",
+            line("raw SKIP LOCKED (baseline)", result.raw),
+            line("services (ours)", result.service),
+            line("robot HTTP API (ours)", result.api),
+            ratio("ratio services / raw", result.service, result.raw),
+            ratio("ratio HTTP API / raw", result.api, result.raw),
         ]
     )

@@ -22,12 +22,14 @@ from catalog.parameters import validate_parameters
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
 from robots.workitems.selectors import waiting_per_deployment
-from tenants.models import Organisation, hash_secret
+from tenants.models import hash_secret
 
 Status = Job.Status
 CLAIM_ATTEMPTS = 5
 # Advisory-lock namespace for claims of one member's jobs (first key of the pair).
 CLAIM_LOCK_NAMESPACE = 0x524B
+# How many members' best jobs a claim considers when the best member is being claimed from.
+CANDIDATES = 4
 
 
 def lease_duration() -> timedelta:
@@ -82,45 +84,97 @@ def enqueue(
     return job
 
 
+# The jobs a runner may take next, best first, one per member (at most CANDIDATES).
+#
+# Per member that may run one more job, the member's best claimable job (highest
+# priority, then oldest) comes from the partial index of queued jobs; only those few
+# candidates are ordered: priority, then the member with fewest running jobs, then the
+# member whose turn was longest ago, then age. Within a member the order is the same, so
+# this is the best job overall. SKIP LOCKED lets concurrent claimers pass each other: the
+# candidate rows are locked until the claim's transaction ends. The runner's own limit is
+# checked in the same statement. Counts of running jobs come from small partial indexes.
 CANDIDATE_SQL = """
-SELECT j.id, j.organisation_id
-FROM robots_job j
-JOIN robots_deployment d ON d.id = j.deployment_id
-JOIN tenants_organisation o ON o.id = j.organisation_id
-LEFT JOIN (
-    SELECT organisation_id, count(*) AS n FROM robots_job
-    WHERE status = 'running' GROUP BY organisation_id
-) member_running ON member_running.organisation_id = j.organisation_id
-LEFT JOIN (
-    SELECT deployment_id, count(*) AS n FROM robots_job
-    WHERE status = 'running' GROUP BY deployment_id
-) deployment_running ON deployment_running.deployment_id = j.deployment_id
-WHERE j.status = 'queued'
-  AND d.status = 'active'
-  AND j.not_before <= %(now)s
-  AND j.pool = %(pool)s
-  AND j.required_labels <@ %(labels)s::varchar[]
-  AND COALESCE(deployment_running.n, 0) < d.max_concurrency
-  AND COALESCE(member_running.n, 0) < o.max_concurrent_jobs
-  AND NOT (j.organisation_id = ANY(%(skip)s))
-ORDER BY j.priority DESC,
-         COALESCE(member_running.n, 0) ASC,
-         o.jobs_last_claimed_at ASC NULLS FIRST,
-         j.queued_at ASC,
-         j.id ASC
-LIMIT 1
-FOR UPDATE OF j SKIP LOCKED
+SELECT candidate.id, candidate.organisation_id
+FROM (
+    SELECT j.id, j.organisation_id
+    FROM (
+        SELECT o.id, o.jobs_last_claimed_at,
+               (SELECT count(*) FROM robots_job r
+                WHERE r.status = 'running' AND r.organisation_id = o.id) AS running,
+               o.max_concurrent_jobs
+        FROM tenants_organisation o
+        WHERE NOT (o.id = ANY(%(skip)s))
+    ) member
+    CROSS JOIN LATERAL (
+        SELECT q.id, q.organisation_id, q.priority, q.queued_at
+        FROM robots_job q
+        WHERE q.organisation_id = member.id
+          AND q.status = 'queued'
+          AND q.pool = %(pool)s
+          AND q.not_before <= %(now)s
+          AND q.required_labels <@ %(labels)s::varchar[]
+          AND EXISTS (
+              SELECT FROM robots_deployment d
+              WHERE d.id = q.deployment_id
+                AND d.status = 'active'
+                AND (SELECT count(*) FROM robots_job r
+                     WHERE r.status = 'running' AND r.deployment_id = d.id) < d.max_concurrency
+          )
+        ORDER BY q.priority DESC, q.queued_at ASC, q.id ASC
+        LIMIT 1
+        FOR UPDATE OF q SKIP LOCKED
+    ) j
+    WHERE member.running < member.max_concurrent_jobs
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.runner_id = %(runner)s) < %(runner_limit)s
+    ORDER BY j.priority DESC,
+             member.running ASC,
+             member.jobs_last_claimed_at ASC NULLS FIRST,
+             j.queued_at ASC,
+             j.id ASC
+    LIMIT %(candidates)s
+) candidate
+"""
+
+# Start the candidate if the member's and the deployment's limits still allow it, counted
+# after the member's advisory lock was taken (this statement's snapshot sees every claim
+# committed before), and note the member's turn.
+START_SQL = """
+WITH started AS (
+    UPDATE robots_job j
+    SET status = 'running', runner_id = %(runner)s, started_at = %(started)s,
+        lease_expires_at = %(lease)s, attempts = j.attempts + 1, token_hash = %(token_hash)s
+    FROM robots_deployment d, tenants_organisation o
+    WHERE j.id = %(job)s
+      AND d.id = j.deployment_id
+      AND o.id = j.organisation_id
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.deployment_id = j.deployment_id) < d.max_concurrency
+      AND (SELECT count(*) FROM robots_job r
+           WHERE r.status = 'running' AND r.organisation_id = j.organisation_id)
+          < o.max_concurrent_jobs
+    RETURNING j.*
+), turn AS (
+    UPDATE tenants_organisation SET jobs_last_claimed_at = %(started)s
+    WHERE id IN (SELECT organisation_id FROM started)
+)
+SELECT * FROM started
 """
 
 
-def _within_limits(job: Job) -> bool:
-    running = Job.objects.filter(status=Status.RUNNING)
-    deployment = job.deployment
-    return (
-        running.filter(deployment_id=job.deployment_id).count() < deployment.max_concurrency
-        and running.filter(organisation_id=job.organisation_id).count()
-        < job.organisation.max_concurrent_jobs
-    )
+def _lock_a_member(cursor, candidates: list[tuple[int, int]]) -> tuple[int, int]:
+    """The best candidate whose member no other claim holds right now, with the member's
+    advisory lock; when every member is busy, the best one after waiting for its lock.
+    Concurrent claims thus spread over members instead of queueing behind one."""
+    for job_id, organisation_id in candidates:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
+        )
+        if cursor.fetchone()[0]:
+            return job_id, organisation_id
+    job_id, organisation_id = candidates[0]
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id])
+    return job_id, organisation_id
 
 
 def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
@@ -132,37 +186,44 @@ def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
     for _attempt in range(CLAIM_ATTEMPTS):
         with transaction.atomic():
             now = now or timezone.now()
-            if Job.objects.filter(runner=runner, status=Status.RUNNING).count() >= (
-                runner.max_concurrency
-            ):
-                return None
             with connection.cursor() as cursor:
                 cursor.execute(
                     CANDIDATE_SQL,
-                    {"now": now, "pool": runner.pool, "labels": list(runner.labels), "skip": skip},
+                    {
+                        "candidates": CANDIDATES,
+                        "now": now,
+                        "pool": runner.pool,
+                        "labels": list(runner.labels),
+                        "skip": skip,
+                        "runner": runner.pk,
+                        "runner_limit": runner.max_concurrency,
+                    },
                 )
-                row = cursor.fetchone()
-                if row is None:
+                candidates = cursor.fetchall()
+                if not candidates:
                     return None
-                job_id, organisation_id = row
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
-                )
-            job = Job.objects.select_related("deployment", "organisation").get(pk=job_id)
-            if not _within_limits(job):
+                job_id, organisation_id = _lock_a_member(cursor, candidates)
+            token = secrets.token_urlsafe(32)
+            started = timezone.now()
+            job = next(
+                iter(
+                    Job.objects.raw(
+                        START_SQL,
+                        {
+                            "job": job_id,
+                            "runner": runner.pk,
+                            "started": started,
+                            "lease": started + lease_duration(),
+                            "token_hash": hash_secret(token),
+                        },
+                    )
+                ),
+                None,
+            )
+            if job is None:
                 skip.append(organisation_id)
                 continue
-            token = secrets.token_urlsafe(32)
-            job.status = Status.RUNNING
             job.runner = runner
-            job.started_at = timezone.now()
-            job.lease_expires_at = job.started_at + lease_duration()
-            job.attempts += 1
-            job.token_hash = hash_secret(token)
-            job.save()
-            Organisation.objects.filter(pk=organisation_id).update(
-                jobs_last_claimed_at=job.started_at
-            )
             return job, token
     return None
 
@@ -215,6 +276,10 @@ def request_stop(*, job: Job, actor, kill: bool = False) -> Job:
 class NotYourJob(Exception):
     """The runner reports on a job it no longer holds (its lease expired and it moved on)."""
 
+    def __init__(self, job: Job):
+        super().__init__(job.pk)
+        self.job = job
+
 
 @transaction.atomic
 def complete(
@@ -238,7 +303,7 @@ def complete(
     if job.status in Job.FINISHED and job.runner_id == runner.pk and this_claim:
         return job  # a repeated report: already recorded
     if job.status != Status.RUNNING or job.runner_id != runner.pk or not this_claim:
-        raise NotYourJob
+        raise NotYourJob(job)
     job.finished_at = max(timezone.now(), job.started_at)
     if job.stop_requested_at:
         job.status = Status.CANCELLED
@@ -247,7 +312,7 @@ def complete(
     job.exit_code = exit_code
     job.message = message[:5000]
     job.lease_expires_at = None
-    job.save()
+    job.save(update_fields=["finished_at", "status", "exit_code", "message", "lease_expires_at"])
     return job
 
 

@@ -281,10 +281,21 @@ class Job(models.Model):
             ),
         ]
         indexes = [
+            # A claim reads each member's best queued job, and counts running jobs per
+            # member, deployment and runner: small partial indexes, whatever the history.
             models.Index(
-                fields=["pool", "priority", "queued_at"],
-                name="job_claimable",
+                fields=["organisation", "pool", "-priority", "queued_at", "id"],
+                name="job_claimable_per_member",
                 condition=Q(status="queued"),
+            ),
+            models.Index(
+                fields=["organisation"], name="job_running_member", condition=Q(status="running")
+            ),
+            models.Index(
+                fields=["deployment"], name="job_running_deployment", condition=Q(status="running")
+            ),
+            models.Index(
+                fields=["runner"], name="job_running_runner", condition=Q(status="running")
             ),
             models.Index(fields=["organisation", "status"], name="job_member_status"),
             models.Index(fields=["deployment", "status"], name="job_deployment_status"),

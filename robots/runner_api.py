@@ -147,6 +147,7 @@ class ClaimView(RunnerView):
         while claimed := jobs.claim(request.auth):
             job, token = claimed
             job = self.running_job(request, job.pk)
+            job.deployment.organisation = job.organisation  # saves a query for the credentials
             try:
                 secrets = credentials.secrets_for_job(
                     deployment=job.deployment, job_reference=f"job {job.pk}"
@@ -232,14 +233,17 @@ class CompleteView(RunnerView):
     @extend_schema(request=CompleteSerializer, responses={200: None})
     def post(self, request, pk):
         """Report the end of a job; reporting it again changes nothing."""
-        job = self.running_job(request, pk)
         serializer = CompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = dict(serializer.validated_data)
         token = report.pop("token") or None
         try:
-            job = jobs.complete(request.auth, job.pk, token=token, **report)
-        except jobs.NotYourJob:
+            job = jobs.complete(request.auth, pk, token=token, **report)
+        except Job.DoesNotExist:
+            raise Http404 from None
+        except jobs.NotYourJob as refused:
+            if refused.job.runner_id != request.auth.pk:
+                raise Http404 from None  # another runner's job, or queued again for anyone
             raise Conflict from None
         return Response({"id": job.pk, "status": job.status})
 

@@ -11,6 +11,14 @@ from tenants.models import Organisation, User
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def assert_nothing_left(slug_prefix: str) -> None:
+    assert not Organisation.objects.filter(slug__startswith=slug_prefix).exists()
+    assert not Job.objects.exists() and not Deployment.objects.exists()
+    assert not Runner.objects.exists() and not Robot.objects.exists()
+    assert not User.objects.filter(email__endswith="@robotkontor.invalid").exists()
+    assert not AuditEvent.objects.exists()
+
+
 def test_provisioning_benchmark_measures_both_ways_and_leaves_nothing(office):
     result = provisioning.run(repetitions=1)
     assert result.clone_median > 0 and result.migrate_median > 0
@@ -20,21 +28,30 @@ def test_provisioning_benchmark_measures_both_ways_and_leaves_nothing(office):
     assert not schema_exists("org_bench_migrated_0")
 
 
-def test_job_claims_benchmark_claims_every_job_both_ways_and_leaves_nothing(office):
-    result = job_claims.run(jobs_count=6, member_count=2, deployments_per_member=2)
-    assert result.ours_claimed == result.raw_claimed == 6
-    assert "ratio ours / raw" in job_claims.report(result)
-    assert not Organisation.objects.filter(slug__startswith=job_claims.SLUG_PREFIX).exists()
+def test_job_claims_benchmark_claims_through_the_api_and_leaves_nothing(office):
+    result = job_claims.run(
+        seconds=0.5, runners=2, finished=50, queued=6, member_count=2, deployments_per_member=1
+    )
+    assert result.health.requests > 0
+    # Each claimed job was reported done; the queue may run dry before the time is up.
+    assert 0 < result.claims.requests == result.completed <= 6
+    report = job_claims.report(result)
+    assert "ratio claims / healthz" in report and "p99" in report
+    assert_nothing_left(job_claims.SLUG_PREFIX)
     assert not schema_exists("org_benchclaims_0")
-    assert not Job.objects.exists() and not Deployment.objects.exists()
-    assert not Runner.objects.exists() and not Robot.objects.exists()
-    assert not User.objects.filter(email__endswith="@robotkontor.invalid").exists()
-    assert not AuditEvent.objects.exists()
 
 
-def test_work_items_benchmark_works_every_item_both_ways_and_leaves_nothing(office):
+def test_job_claims_benchmark_makes_and_removes_the_office_site_when_there_is_none(db):
+    result = job_claims.run(seconds=0.2, runners=1, finished=5, queued=2, member_count=1)
+    assert result.claims.requests == result.completed > 0
+    assert not Organisation.objects.exists()
+    assert_nothing_left(job_claims.SLUG_PREFIX)
+
+
+def test_work_items_benchmark_works_every_item_three_ways_and_leaves_nothing(office):
     result = work_items.run(items=10)
-    assert result.ours_processed == result.raw_processed == 10
-    assert "ratio ours / raw" in work_items.report(result)
-    assert not Organisation.objects.filter(slug__startswith=work_items.SLUG_PREFIX).exists()
+    assert result.raw.processed == result.service.processed == result.api.processed == 10
+    report = work_items.report(result)
+    assert "ratio HTTP API / raw" in report and "ratio services / raw" in report
+    assert_nothing_left(work_items.SLUG_PREFIX)
     assert not schema_exists("org_benchitems_0")
