@@ -16,7 +16,7 @@ class AllocationError(ValueError):
     pass
 
 
-def allocate(total_ore: int, weights: Mapping[int, Decimal]) -> dict[int, int]:
+def allocate(total_ore: int, weights: Mapping[int, Decimal | Fraction | int]) -> dict[int, int]:
     """Split ``total_ore`` (≥ 0) over the keys of ``weights`` (each ≥ 0, not all zero)."""
     if total_ore < 0:
         raise AllocationError(_("Only a positive amount or zero can be split."))
@@ -35,4 +35,3 @@ def allocate(total_ore: int, weights: Mapping[int, Decimal]) -> dict[int, int]:
     for key in by_remainder[:leftover]:
         shares[key] += 1
     return shares
-

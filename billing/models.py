@@ -126,7 +126,10 @@ class RateCard(models.Model):
             ExclusionConstraint(
                 name="ratecard_no_overlap",
                 expressions=[
-                    (DateRange("valid_from", "valid_to", models.Value("[]")), RangeOperators.OVERLAPS)
+                    (
+                        DateRange("valid_from", "valid_to", models.Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    )
                 ],
             ),
             models.CheckConstraint(
@@ -167,6 +170,9 @@ class RobotPrice(models.Model):
                 condition=Q(robot_minute_price__gte=0), name="robotprice_nonnegative"
             ),
         ]
+
+    def __str__(self):
+        return f"{self.robot_id}: {self.robot_minute_price}"
 
 
 class Period(models.Model):
@@ -402,6 +408,9 @@ class Adjustment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount_ore__gte=0), name="adjustment_nonnegative")
         ]
+
+    def __str__(self):
+        return self.description
 
 
 class Invoice(models.Model):

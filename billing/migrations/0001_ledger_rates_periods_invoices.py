@@ -12,282 +12,865 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_robot_catalog'),
-        ('intake', '0002_possible_duplicates'),
-        ('orders', '0001_initial'),
-        ('robots', '0004_runner_registered_on_command_line'),
-        ('tenants', '0003_organisation_job_limits'),
+        ("catalog", "0002_robot_catalog"),
+        ("intake", "0002_possible_duplicates"),
+        ("orders", "0001_initial"),
+        ("robots", "0004_runner_registered_on_command_line"),
+        ("tenants", "0003_organisation_job_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingSettings',
+            name="BillingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('financing_model', models.CharField(choices=[('usage_plus_split', 'Usage + split'), ('net_split', 'Net split')], default='usage_plus_split', help_text='Copied onto each new period; a period keeps the model it was opened with.', max_length=20, verbose_name='financing model')),
-                ('next_invoice_number', models.PositiveBigIntegerField(default=1, verbose_name='next invoice number')),
-                ('payment_days', models.PositiveSmallIntegerField(default=30, verbose_name='days to pay')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "financing_model",
+                    models.CharField(
+                        choices=[("usage_plus_split", "Usage + split"), ("net_split", "Net split")],
+                        default="usage_plus_split",
+                        help_text="Copied onto each new period; a period keeps the model it was opened with.",
+                        max_length=20,
+                        verbose_name="financing model",
+                    ),
+                ),
+                (
+                    "next_invoice_number",
+                    models.PositiveBigIntegerField(default=1, verbose_name="next invoice number"),
+                ),
+                (
+                    "payment_days",
+                    models.PositiveSmallIntegerField(default=30, verbose_name="days to pay"),
+                ),
             ],
             options={
-                'verbose_name': 'billing settings',
-                'verbose_name_plural': 'billing settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='billingsettings_single')],
+                "verbose_name": "billing settings",
+                "verbose_name_plural": "billing settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("pk", 1)), name="billingsettings_single"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month.', unique=True, verbose_name='month')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('preview', 'Preview'), ('closed', 'Closed'), ('exported', 'Exported')], default='open', max_length=20, verbose_name='status')),
-                ('financing_model', models.CharField(choices=[('usage_plus_split', 'Usage + split'), ('net_split', 'Net split')], max_length=20, verbose_name='financing model')),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('progress_message', models.CharField(blank=True, max_length=200)),
-                ('last_preview', models.JSONField(blank=True, default=dict)),
-                ('previewed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('exported_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="The first day of the month.", unique=True, verbose_name="month"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("preview", "Preview"),
+                            ("closed", "Closed"),
+                            ("exported", "Exported"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "financing_model",
+                    models.CharField(
+                        choices=[("usage_plus_split", "Usage + split"), ("net_split", "Net split")],
+                        max_length=20,
+                        verbose_name="financing model",
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("progress_message", models.CharField(blank=True, max_length=200)),
+                ("last_preview", models.JSONField(blank=True, default=dict)),
+                ("previewed_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("exported_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'period',
-                'verbose_name_plural': 'periods',
-                'ordering': ['-month'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('month__day', 1)), name='period_month_first_day')],
+                "verbose_name": "period",
+                "verbose_name_plural": "periods",
+                "ordering": ["-month"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)), name="period_month_first_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Invoice',
+            name="Invoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invoice', 'Invoice'), ('credit_note', 'Credit note')], default='invoice', max_length=20)),
-                ('number', models.PositiveBigIntegerField(blank=True, null=True, unique=True, verbose_name='number')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='issued')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='due')),
-                ('vat_status', models.CharField(max_length=20)),
-                ('vat_rate', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='VAT rate')),
-                ('subtotal_ore', models.BigIntegerField(verbose_name='amount before VAT (øre)')),
-                ('vat_ore', models.BigIntegerField(verbose_name='VAT (øre)')),
-                ('total_ore', models.BigIntegerField(verbose_name='total (øre)')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='paid')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('credits', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_notes', to='billing.invoice')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='tenants.organisation')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='billing.period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("invoice", "Invoice"), ("credit_note", "Credit note")],
+                        default="invoice",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveBigIntegerField(
+                        blank=True, null=True, unique=True, verbose_name="number"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("issued_on", models.DateField(blank=True, null=True, verbose_name="issued")),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="due")),
+                ("vat_status", models.CharField(max_length=20)),
+                (
+                    "vat_rate",
+                    models.DecimalField(decimal_places=4, max_digits=5, verbose_name="VAT rate"),
+                ),
+                ("subtotal_ore", models.BigIntegerField(verbose_name="amount before VAT (øre)")),
+                ("vat_ore", models.BigIntegerField(verbose_name="VAT (øre)")),
+                ("total_ore", models.BigIntegerField(verbose_name="total (øre)")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="paid")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "credits",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_notes",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="tenants.organisation",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="billing.period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invoice',
-                'verbose_name_plural': 'invoices',
-                'ordering': ['period', 'number', 'organisation__name'],
+                "verbose_name": "invoice",
+                "verbose_name_plural": "invoices",
+                "ordering": ["period", "number", "organisation__name"],
             },
         ),
         migrations.CreateModel(
-            name='CostPool',
+            name="CostPool",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('amount_ore', models.BigIntegerField(validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount (øre)')),
-                ('key', models.CharField(choices=[('equal', 'Equal shares'), ('population', 'Population'), ('housing_units', 'Housing units'), ('employees', 'Employees'), ('usage', 'Usage share (robot minutes)'), ('fixed', 'Fixed percentages'), ('banded', 'Key figure in bands (caps)')], max_length=20, verbose_name='distribution key')),
-                ('key_params', models.JSONField(blank=True, default=dict, verbose_name='key parameters')),
-                ('limit_to_kinds', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=20), blank=True, default=list, size=None, verbose_name='only members of kind')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('limit_to_members', models.ManyToManyField(blank=True, related_name='+', to='tenants.organisation', verbose_name='only these members')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pools', to='billing.period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "amount_ore",
+                    models.BigIntegerField(
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount (øre)",
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        choices=[
+                            ("equal", "Equal shares"),
+                            ("population", "Population"),
+                            ("housing_units", "Housing units"),
+                            ("employees", "Employees"),
+                            ("usage", "Usage share (robot minutes)"),
+                            ("fixed", "Fixed percentages"),
+                            ("banded", "Key figure in bands (caps)"),
+                        ],
+                        max_length=20,
+                        verbose_name="distribution key",
+                    ),
+                ),
+                (
+                    "key_params",
+                    models.JSONField(blank=True, default=dict, verbose_name="key parameters"),
+                ),
+                (
+                    "limit_to_kinds",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=20),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="only members of kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "limit_to_members",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="tenants.organisation",
+                        verbose_name="only these members",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pools",
+                        to="billing.period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cost pool',
-                'verbose_name_plural': 'cost pools',
-                'ordering': ['period', 'pk'],
+                "verbose_name": "cost pool",
+                "verbose_name_plural": "cost pools",
+                "ordering": ["period", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Adjustment',
+            name="Adjustment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_ore', models.BigIntegerField(verbose_name='amount (øre)')),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.organisation')),
-                ('corrects', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adjustments', to='billing.invoice')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adjustments', to='billing.period')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_ore", models.BigIntegerField(verbose_name="amount (øre)")),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenants.organisation",
+                    ),
+                ),
+                (
+                    "corrects",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adjustments",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adjustments",
+                        to="billing.period",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RateCard',
+            name="RateCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(blank=True, help_text='Inclusive.', null=True, verbose_name='valid to')),
-                ('robot_minute_price', models.DecimalField(decimal_places=4, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='price per robot minute (kr)')),
-                ('staff_hour_price', models.DecimalField(decimal_places=4, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='price per staff hour (kr)')),
-                ('work_item_price', models.DecimalField(decimal_places=4, default=0, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='price per work item (kr)')),
-                ('deployment_monthly_fee_ore', models.BigIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0)], verbose_name='monthly fee per deployment (øre)')),
-                ('runtime_rounding', models.CharField(choices=[('per_started_minute', 'Each job per started minute'), ('summed_seconds', 'Seconds summed per deployment and month')], default='per_started_minute', max_length=30, verbose_name='runtime rounding')),
-                ('robot_minute_tiers', models.JSONField(blank=True, default=list, verbose_name='robot minute tiers')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                (
+                    "valid_to",
+                    models.DateField(
+                        blank=True, help_text="Inclusive.", null=True, verbose_name="valid to"
+                    ),
+                ),
+                (
+                    "robot_minute_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="price per robot minute (kr)",
+                    ),
+                ),
+                (
+                    "staff_hour_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="price per staff hour (kr)",
+                    ),
+                ),
+                (
+                    "work_item_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=0,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="price per work item (kr)",
+                    ),
+                ),
+                (
+                    "deployment_monthly_fee_ore",
+                    models.BigIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="monthly fee per deployment (øre)",
+                    ),
+                ),
+                (
+                    "runtime_rounding",
+                    models.CharField(
+                        choices=[
+                            ("per_started_minute", "Each job per started minute"),
+                            ("summed_seconds", "Seconds summed per deployment and month"),
+                        ],
+                        default="per_started_minute",
+                        max_length=30,
+                        verbose_name="runtime rounding",
+                    ),
+                ),
+                (
+                    "robot_minute_tiers",
+                    models.JSONField(blank=True, default=list, verbose_name="robot minute tiers"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'rate card',
-                'verbose_name_plural': 'rate cards',
-                'ordering': ['-valid_from'],
-                'constraints': [django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(billing.models.DateRange('valid_from', 'valid_to', models.Value('[]')), '&&')], name='ratecard_no_overlap'), models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='ratecard_valid_to_after_from'), models.CheckConstraint(condition=models.Q(('robot_minute_price__gte', 0), ('staff_hour_price__gte', 0), ('work_item_price__gte', 0), ('deployment_monthly_fee_ore__gte', 0)), name='ratecard_prices_nonnegative')],
+                "verbose_name": "rate card",
+                "verbose_name_plural": "rate cards",
+                "ordering": ["-valid_from"],
+                "constraints": [
+                    django.contrib.postgres.constraints.ExclusionConstraint(
+                        expressions=[
+                            (
+                                billing.models.DateRange(
+                                    "valid_from", "valid_to", models.Value("[]")
+                                ),
+                                "&&",
+                            )
+                        ],
+                        name="ratecard_no_overlap",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gte", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="ratecard_valid_to_after_from",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("robot_minute_price__gte", 0),
+                            ("staff_hour_price__gte", 0),
+                            ("work_item_price__gte", 0),
+                            ("deployment_monthly_fee_ore__gte", 0),
+                        ),
+                        name="ratecard_prices_nonnegative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RobotPrice',
+            name="RobotPrice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('robot_minute_price', models.DecimalField(decimal_places=4, max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='price per robot minute (kr)')),
-                ('rate_card', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='robot_prices', to='billing.ratecard')),
-                ('robot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.robot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "robot_minute_price",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="price per robot minute (kr)",
+                    ),
+                ),
+                (
+                    "rate_card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="robot_prices",
+                        to="billing.ratecard",
+                    ),
+                ),
+                (
+                    "robot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.robot",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TimeEntry',
+            name="TimeEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('work_date', models.DateField(verbose_name='date')),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='hours')),
-                ('description', models.CharField(max_length=300, verbose_name='description')),
-                ('status', models.CharField(choices=[('draft', 'Awaiting approval'), ('approved', 'Approved')], default='draft', max_length=20)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('idea', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='intake.idea')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenants.organisation', verbose_name='member')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("work_date", models.DateField(verbose_name="date")),
+                (
+                    "hours",
+                    models.DecimalField(decimal_places=2, max_digits=7, verbose_name="hours"),
+                ),
+                ("description", models.CharField(max_length=300, verbose_name="description")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Awaiting approval"), ("approved", "Approved")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "idea",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="intake.idea",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenants.organisation",
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'time entry',
-                'verbose_name_plural': 'time entries',
-                'ordering': ['-work_date', '-pk'],
+                "verbose_name": "time entry",
+                "verbose_name_plural": "time entries",
+                "ordering": ["-work_date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='UsageEntry',
+            name="UsageEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=120, unique=True, verbose_name='source')),
-                ('kind', models.CharField(choices=[('runtime', 'Robot runtime (seconds)'), ('work_items', 'Processed work items'), ('deployment_fee', 'Deployment fee (days)'), ('staff_hours', 'Staff hours')], max_length=20, verbose_name='kind')),
-                ('occurred_on', models.DateField(verbose_name='date')),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=16, verbose_name='quantity')),
-                ('unit_price', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True, verbose_name='unit price (kr)')),
-                ('amount_ore', models.BigIntegerField(blank=True, null=True, verbose_name='amount (øre)')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('deployment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='robots.deployment')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='usage_entries', to='tenants.organisation')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='usage', to='billing.period')),
-                ('robot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.robot')),
-                ('time_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='usage', to='billing.timeentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=120, unique=True, verbose_name="source")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("runtime", "Robot runtime (seconds)"),
+                            ("work_items", "Processed work items"),
+                            ("deployment_fee", "Deployment fee (days)"),
+                            ("staff_hours", "Staff hours"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="date")),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=3, max_digits=16, verbose_name="quantity"),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="unit price (kr)",
+                    ),
+                ),
+                (
+                    "amount_ore",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="amount (øre)"),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "deployment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="robots.deployment",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="usage_entries",
+                        to="tenants.organisation",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="usage",
+                        to="billing.period",
+                    ),
+                ),
+                (
+                    "robot",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.robot",
+                    ),
+                ),
+                (
+                    "time_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="usage",
+                        to="billing.timeentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'usage entry',
-                'verbose_name_plural': 'usage entries',
-                'ordering': ['occurred_on', 'pk'],
+                "verbose_name": "usage entry",
+                "verbose_name_plural": "usage entries",
+                "ordering": ["occurred_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='InvoiceLine',
+            name="InvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('robot_usage', 'Robot usage'), ('work_items', 'Work items'), ('staff_hours', 'Staff hours'), ('deployment_fee', 'Deployment fee'), ('pool_share', 'Share of a cost pool'), ('adjustment', 'Adjustment'), ('credit', 'Credited')], max_length=20)),
-                ('description', models.CharField(max_length=500, verbose_name='description')),
-                ('quantity', models.DecimalField(decimal_places=4, max_digits=16, verbose_name='quantity')),
-                ('unit', models.CharField(max_length=20, verbose_name='unit')),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=14, verbose_name='unit price (kr)')),
-                ('amount_ore', models.BigIntegerField(verbose_name='amount (øre)')),
-                ('deployment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='robots.deployment')),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.invoice')),
-                ('pool', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='billing.costpool')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("robot_usage", "Robot usage"),
+                            ("work_items", "Work items"),
+                            ("staff_hours", "Staff hours"),
+                            ("deployment_fee", "Deployment fee"),
+                            ("pool_share", "Share of a cost pool"),
+                            ("adjustment", "Adjustment"),
+                            ("credit", "Credited"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.CharField(max_length=500, verbose_name="description")),
+                (
+                    "quantity",
+                    models.DecimalField(decimal_places=4, max_digits=16, verbose_name="quantity"),
+                ),
+                ("unit", models.CharField(max_length=20, verbose_name="unit")),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=14, verbose_name="unit price (kr)"
+                    ),
+                ),
+                ("amount_ore", models.BigIntegerField(verbose_name="amount (øre)")),
+                (
+                    "deployment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="robots.deployment",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="billing.invoice",
+                    ),
+                ),
+                (
+                    "pool",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="billing.costpool",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invoice line',
-                'verbose_name_plural': 'invoice lines',
-                'ordering': ['invoice', 'position'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount_ore__gte', 0)), name='invoiceline_nonneg')],
+                "verbose_name": "invoice line",
+                "verbose_name_plural": "invoice lines",
+                "ordering": ["invoice", "position"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_ore__gte", 0)), name="invoiceline_nonneg"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MemberTerm',
+            name="MemberTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_on', models.DateField(verbose_name='joined on')),
-                ('left_on', models.DateField(blank=True, help_text='Last day.', null=True, verbose_name='left on')),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='billing_term', to='tenants.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="joined on")),
+                (
+                    "left_on",
+                    models.DateField(
+                        blank=True, help_text="Last day.", null=True, verbose_name="left on"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="billing_term",
+                        to="tenants.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership term',
-                'verbose_name_plural': 'membership terms',
-                'constraints': [models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='memberterm_left_after_joined')],
+                "verbose_name": "membership term",
+                "verbose_name_plural": "membership terms",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("left_on__isnull", True),
+                            ("left_on__gte", models.F("joined_on")),
+                            _connector="OR",
+                        ),
+                        name="memberterm_left_after_joined",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'invoice')), fields=('period', 'organisation'), name='invoice_one_per_member_period'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "invoice")),
+                fields=("period", "organisation"),
+                name="invoice_one_per_member_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('subtotal_ore__gte', 0), ('vat_ore__gte', 0), ('total_ore__gte', 0)), name='invoice_never_negative'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("subtotal_ore__gte", 0), ("vat_ore__gte", 0), ("total_ore__gte", 0)
+                ),
+                name="invoice_never_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('total_ore', django.db.models.expressions.CombinedExpression(models.F('subtotal_ore'), '+', models.F('vat_ore')))), name='invoice_total_adds_up'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total_ore",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("subtotal_ore"), "+", models.F("vat_ore")
+                        ),
+                    )
+                ),
+                name="invoice_total_adds_up",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('credits__isnull', True), ('kind', 'invoice')), models.Q(('credits__isnull', False), ('kind', 'credit_note')), _connector='OR'), name='invoice_credit_note_refers'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("credits__isnull", True), ("kind", "invoice")),
+                    models.Q(("credits__isnull", False), ("kind", "credit_note")),
+                    _connector="OR",
+                ),
+                name="invoice_credit_note_refers",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='costpool',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_ore__gte', 0)), name='costpool_nonnegative'),
+            model_name="costpool",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_ore__gte", 0)), name="costpool_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='costpool',
-            constraint=models.UniqueConstraint(fields=('period', 'name'), name='costpool_name_once'),
+            model_name="costpool",
+            constraint=models.UniqueConstraint(
+                fields=("period", "name"), name="costpool_name_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adjustment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_ore__gte', 0)), name='adjustment_nonnegative'),
+            model_name="adjustment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_ore__gte", 0)), name="adjustment_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='robotprice',
-            constraint=models.UniqueConstraint(fields=('rate_card', 'robot'), name='robotprice_once'),
+            model_name="robotprice",
+            constraint=models.UniqueConstraint(
+                fields=("rate_card", "robot"), name="robotprice_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='robotprice',
-            constraint=models.CheckConstraint(condition=models.Q(('robot_minute_price__gte', 0)), name='robotprice_nonnegative'),
+            model_name="robotprice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("robot_minute_price__gte", 0)), name="robotprice_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timeentry',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='timeentry_hours_positive'),
+            model_name="timeentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("hours__gt", 0)), name="timeentry_hours_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timeentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('idea__isnull', True), ('order__isnull', True), ('organisation__isnull', False)), models.Q(('idea__isnull', True), ('order__isnull', False), ('organisation__isnull', True)), models.Q(('idea__isnull', False), ('order__isnull', True), ('organisation__isnull', True)), _connector='OR'), name='timeentry_one_target'),
+            model_name="timeentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("idea__isnull", True),
+                        ("order__isnull", True),
+                        ("organisation__isnull", False),
+                    ),
+                    models.Q(
+                        ("idea__isnull", True),
+                        ("order__isnull", False),
+                        ("organisation__isnull", True),
+                    ),
+                    models.Q(
+                        ("idea__isnull", False),
+                        ("order__isnull", True),
+                        ("organisation__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="timeentry_one_target",
+            ),
         ),
         migrations.AddIndex(
-            model_name='usageentry',
-            index=models.Index(fields=['period', 'organisation', 'kind'], name='usage_by_period'),
+            model_name="usageentry",
+            index=models.Index(fields=["period", "organisation", "kind"], name="usage_by_period"),
         ),
         migrations.AddConstraint(
-            model_name='usageentry',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 0)), name='usage_quantity_nonneg'),
+            model_name="usageentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 0)), name="usage_quantity_nonneg"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usageentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_ore__isnull', True), ('amount_ore__gte', 0), _connector='OR'), name='usage_amount_nonnegative'),
+            model_name="usageentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount_ore__isnull", True), ("amount_ore__gte", 0), _connector="OR"
+                ),
+                name="usage_amount_nonnegative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usageentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount_ore__isnull', False), ('kind__in', ['deployment_fee', 'staff_hours'])), models.Q(('amount_ore__isnull', True), ('kind__in', ['runtime', 'work_items'])), _connector='OR'), name='usage_priced_by_kind'),
+            model_name="usageentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("amount_ore__isnull", False),
+                        ("kind__in", ["deployment_fee", "staff_hours"]),
+                    ),
+                    models.Q(("amount_ore__isnull", True), ("kind__in", ["runtime", "work_items"])),
+                    _connector="OR",
+                ),
+                name="usage_priced_by_kind",
+            ),
         ),
     ]
