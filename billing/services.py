@@ -25,6 +25,7 @@ from billing.models import (
     CostPool,
     Invoice,
     InvoiceLine,
+    MemberTerm,
     Period,
     RateCard,
     RobotPrice,
@@ -644,3 +645,27 @@ def credit_invoice(
             )[:300],
         )
     return note, adjustment
+
+
+@transaction.atomic
+def set_member_term(
+    *, organisation: Organisation, joined_on: date, left_on: date | None = None
+) -> MemberTerm:
+    """When the organisation joined (and left) the partnership, for pro-rata pool shares."""
+    if left_on is not None and left_on < joined_on:
+        raise ValidationError({"left_on": _("A member cannot leave before it joined.")})
+    term, _created = MemberTerm.objects.update_or_create(
+        organisation=organisation, defaults={"joined_on": joined_on, "left_on": left_on}
+    )
+    return term
+
+
+@transaction.atomic
+def set_financing_model(period: Period, financing_model: str) -> Period:
+    """Change an open period's financing model (new periods copy the partnership's)."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    _ensure_open(period)
+    period.financing_model = financing_model
+    period.full_clean()
+    period.save(update_fields=["financing_model"])
+    return period
