@@ -112,7 +112,8 @@ def create_rate_card(*, robot_prices: dict[int, Decimal] | None = None, **fields
     """A new rate card; refused if its validity overlaps another's (the database's exclusion
     constraint guards the same under concurrency)."""
     card = RateCard(**fields)
-    card.full_clean()
+    # The overlap is checked below, under the lock, with a clearer message.
+    card.full_clean(validate_constraints=False)
     _validate_tiers(card.robot_minute_tiers)
     # Serialise rate-card writers so the check below sees every committed card.
     BillingSettings.objects.select_for_update().get(pk=billing_settings().pk)
