@@ -1,0 +1,356 @@
+"""Computing a period's invoices from the ledger, the rate card and the cost pools.
+
+Reads only, in a fixed number of queries whatever the number of members; the services write
+the result. Line descriptions are Danish by design (the invoices are Danish documents).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db.models import F, Func, Sum, Value
+from django.utils.translation import gettext as _
+
+from billing import selectors
+from billing.allocation import allocate
+from billing.keys import PeriodMember, pool_members, weigh
+from billing.models import (
+    Adjustment,
+    FinancingModel,
+    InvoiceLine,
+    Period,
+    RateCard,
+    UsageEntry,
+)
+from billing.money import ORE_PER_KRONE, format_kr, format_number, format_price, round_half_up
+from tenants.models import Organisation
+
+VAT_RATES = {
+    Organisation.VatStatus.STANDARD: Decimal("0.25"),
+    Organisation.VatStatus.EXEMPT: Decimal(0),
+}
+
+
+class MissingKeyFigures(ValidationError):
+    """A pool cannot be split: ``missing`` lists exactly what is lacking."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(
+            _("The period cannot be computed; missing: %(missing)s")
+            % {"missing": "; ".join(missing)}
+        )
+
+
+@dataclass
+class DraftLine:
+    kind: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    amount_ore: int
+    pool_id: int | None = None
+    deployment_id: int | None = None
+
+
+@dataclass
+class DraftInvoice:
+    organisation_id: int
+    vat_status: str
+    lines: list[DraftLine] = field(default_factory=list)
+
+    @property
+    def subtotal_ore(self) -> int:
+        return sum(line.amount_ore for line in self.lines)
+
+    @property
+    def vat_rate(self) -> Decimal:
+        return VAT_RATES[self.vat_status]
+
+    @property
+    def vat_ore(self) -> int:
+        return round_half_up(self.subtotal_ore * self.vat_rate)
+
+    @property
+    def total_ore(self) -> int:
+        return self.subtotal_ore + self.vat_ore
+
+    @property
+    def usage_ore(self) -> int:
+        return sum(line.amount_ore for line in self.lines if line.kind in USAGE_LINE_KINDS)
+
+
+USAGE_LINE_KINDS = (
+    InvoiceLine.Kind.ROBOT_USAGE,
+    InvoiceLine.Kind.WORK_ITEMS,
+    InvoiceLine.Kind.DEPLOYMENT_FEE,
+    InvoiceLine.Kind.STAFF_HOURS,
+)
+
+
+class Ceil(Func):
+    function = "CEIL"
+
+
+def _kroner(ore: int) -> Decimal:
+    return Decimal(ore) / ORE_PER_KRONE
+
+
+def _fraction_decimal(value: Fraction, places: int) -> Decimal:
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )
+
+
+def _line_for_priced_entry(entry: UsageEntry, kind: str) -> DraftLine:
+    """A fee or staff-hours entry priced when recorded: quantity × price if that is what it
+    cost, else one share of the stated amount (a shared idea's hours split in øre)."""
+    if entry.unit_price is not None and (
+        round_half_up(entry.quantity * entry.unit_price * ORE_PER_KRONE) == entry.amount_ore
+    ):
+        quantity, unit_price = entry.quantity, entry.unit_price
+        unit = "timer" if kind == InvoiceLine.Kind.STAFF_HOURS else "dage"
+        if kind == InvoiceLine.Kind.DEPLOYMENT_FEE:
+            quantity, unit, unit_price = Decimal(1), "md", _kroner(entry.amount_ore)
+    else:
+        quantity, unit, unit_price = Decimal(1), "andel", _kroner(entry.amount_ore)
+    return DraftLine(
+        kind=kind,
+        description=entry.description,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        amount_ore=entry.amount_ore,
+        deployment_id=entry.deployment_id,
+    )
+
+
+def _graduated(minutes: Fraction, tiers: list[dict]) -> list[tuple[str, Fraction, Decimal]]:
+    """Split a member's minutes over graduated tiers: [(label, minutes in tier, price)]."""
+    parts = []
+    lower = Fraction(0)
+    for tier in tiers:
+        upper = None if tier["up_to"] is None else Fraction(Decimal(str(tier["up_to"])))
+        portion = (minutes if upper is None else min(minutes, upper)) - lower
+        if portion <= 0:
+            break
+        span = (
+            f"over {format_number(lower)} min"
+            if upper is None
+            else f"{format_number(lower)}–{format_number(upper)} min"
+        )
+        parts.append((span, portion, Decimal(str(tier["price"]))))
+        if upper is None:
+            break
+        lower = upper
+    return parts
+
+
+def _robot_lines(rate_card: RateCard, rows: list[dict]) -> tuple[list[DraftLine], Fraction]:
+    """Lines for one member's runtime rows (one per deployment), and its billed minutes."""
+    robot_prices = {
+        price.robot_id: price.robot_minute_price for price in rate_card.robot_prices.all()
+    }
+    per_job = rate_card.runtime_rounding == RateCard.Rounding.PER_STARTED_MINUTE
+    rule = "påbegyndte minutter pr. kørsel" if per_job else "sekunder summeret"
+    lines = []
+    total_minutes = Fraction(0)
+    tiered_minutes = Fraction(0)
+    for row in rows:
+        minutes = Fraction(row["started_minutes"]) if per_job else Fraction(row["seconds"]) / 60
+        total_minutes += minutes
+        price = robot_prices.get(row["robot_id"])
+        if price is None and rate_card.robot_minute_tiers:
+            tiered_minutes += minutes
+            continue
+        price = rate_card.robot_minute_price if price is None else price
+        shown = _fraction_decimal(minutes, 2)
+        lines.append(
+            DraftLine(
+                kind=InvoiceLine.Kind.ROBOT_USAGE,
+                description=(
+                    f"Robotkørsel, {row['deployment__name']}: {format_number(shown, 2)} min"
+                    f" × {format_price(price)} ({rule})"
+                ),
+                quantity=shown,
+                unit="min",
+                unit_price=price,
+                amount_ore=round_half_up(minutes * Fraction(price) * ORE_PER_KRONE),
+                deployment_id=row["deployment_id"],
+            )
+        )
+    for span, portion, price in _graduated(tiered_minutes, rate_card.robot_minute_tiers):
+        shown = _fraction_decimal(portion, 2)
+        lines.append(
+            DraftLine(
+                kind=InvoiceLine.Kind.ROBOT_USAGE,
+                description=(
+                    f"Robotkørsel, trin {span}: {format_number(shown, 2)} min"
+                    f" × {format_price(price)} ({rule})"
+                ),
+                quantity=shown,
+                unit="min",
+                unit_price=price,
+                amount_ore=round_half_up(portion * Fraction(price) * ORE_PER_KRONE),
+            )
+        )
+    return lines, total_minutes
+
+
+def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
+    """Every member's draft invoice for the period, keyed by organisation id.
+
+    Raises MissingKeyFigures listing everything that keeps a pool from being split.
+    """
+    members = selectors.period_members(period)
+    by_id: dict[int, PeriodMember] = {member.organisation_id: member for member in members}
+    vat_status = dict(Organisation.objects.filter(pk__in=by_id).values_list("pk", "vat_status"))
+    drafts = {
+        member.organisation_id: DraftInvoice(
+            member.organisation_id, vat_status[member.organisation_id]
+        )
+        for member in members
+    }
+    entries = UsageEntry.objects.filter(period=period)
+    runtime = list(
+        entries.filter(kind=UsageEntry.Kind.RUNTIME)
+        .values("organisation_id", "deployment_id", "deployment__name", "robot_id")
+        .annotate(
+            started_minutes=Sum(Ceil(F("quantity") / Value(Decimal(60)))), seconds=Sum("quantity")
+        )
+        .order_by("organisation_id", "deployment__name", "deployment_id")
+    )
+    work_items = list(
+        entries.filter(kind=UsageEntry.Kind.WORK_ITEMS)
+        .values("organisation_id", "deployment_id", "deployment__name")
+        .annotate(items=Sum("quantity"))
+        .order_by("organisation_id", "deployment__name", "deployment_id")
+    )
+    priced = list(
+        entries.filter(kind__in=UsageEntry.PRICED_WHEN_RECORDED).order_by(
+            "kind", "occurred_on", "pk"
+        )
+    )
+    rate_card = selectors.rate_card_on(period.month)
+    if rate_card is None and (runtime or work_items):
+        raise ValidationError(
+            _("No rate card is valid on %(day)s, so robot usage cannot be priced.")
+            % {"day": period.month.isoformat()}
+        )
+
+    robot_minutes: dict[int, Fraction] = {}
+    runtime_by_member = defaultdict(list)
+    for row in runtime:
+        runtime_by_member[row["organisation_id"]].append(row)
+    for organisation_id, rows in runtime_by_member.items():
+        lines, minutes = _robot_lines(rate_card, rows)
+        drafts[organisation_id].lines.extend(lines)
+        robot_minutes[organisation_id] = minutes
+    for row in work_items:
+        price = rate_card.work_item_price
+        drafts[row["organisation_id"]].lines.append(
+            DraftLine(
+                kind=InvoiceLine.Kind.WORK_ITEMS,
+                description=(
+                    f"Behandlede sager, {row['deployment__name']}: "
+                    f"{format_number(row['items'])} stk. × {format_price(price)}"
+                ),
+                quantity=row["items"],
+                unit="stk",
+                unit_price=price,
+                amount_ore=round_half_up(row["items"] * price * ORE_PER_KRONE),
+                deployment_id=row["deployment_id"],
+            )
+        )
+    line_kind = {
+        UsageEntry.Kind.DEPLOYMENT_FEE: InvoiceLine.Kind.DEPLOYMENT_FEE,
+        UsageEntry.Kind.STAFF_HOURS: InvoiceLine.Kind.STAFF_HOURS,
+    }
+    for entry in priced:
+        drafts[entry.organisation_id].lines.append(
+            _line_for_priced_entry(entry, line_kind[entry.kind])
+        )
+
+    _split_pools(period, members, drafts, robot_minutes)
+
+    for adjustment in Adjustment.objects.filter(period=period).order_by("pk"):
+        drafts[adjustment.organisation_id].lines.append(
+            DraftLine(
+                kind=InvoiceLine.Kind.ADJUSTMENT,
+                description=adjustment.description,
+                quantity=Decimal(1),
+                unit="stk",
+                unit_price=_kroner(adjustment.amount_ore),
+                amount_ore=adjustment.amount_ore,
+            )
+        )
+    return drafts
+
+
+def _split_pools(period, members, drafts, robot_minutes) -> None:
+    pools = list(period.pools.prefetch_related("limit_to_members").order_by("pk"))
+    if not pools:
+        return
+    figures = selectors.key_figures_as_of(
+        [member.organisation_id for member in members], period.month
+    )
+    bases = {pool.pk: pool.amount_ore for pool in pools}
+    deductions = {pool.pk: 0 for pool in pools}
+    usage_income = sum(draft.usage_ore for draft in drafts.values())
+    pools_total = sum(bases.values())
+    if period.financing_model == FinancingModel.NET_SPLIT and usage_income and pools_total:
+        # Usage income finances the pools first, spread over them by their size; the rest
+        # is split by the keys. Income beyond the pools' total is not paid back.
+        deductions = allocate(min(usage_income, pools_total), bases)
+    missing: list[str] = []
+    splits = []
+    for pool in pools:
+        in_pool = pool_members(pool, members)
+        if not in_pool:
+            missing.append(_("%(pool)s: no member to split it among") % {"pool": pool.name})
+            continue
+        result = weigh(
+            pool,
+            in_pool,
+            period_days=period.days,
+            figures=figures,
+            robot_minutes=robot_minutes,
+        )
+        missing.extend(result.missing)
+        if not result.missing and not any(result.weights.values()):
+            missing.append(_("%(pool)s: every member's weight is zero") % {"pool": pool.name})
+            continue
+        splits.append((pool, result))
+    if missing:
+        raise MissingKeyFigures(missing)
+
+    for pool, result in splits:
+        base = bases[pool.pk] - deductions[pool.pk]
+        shares = allocate(base, result.weights)
+        weight_sum = sum(result.weights.values(), Fraction(0))
+        if deductions[pool.pk]:
+            amount_text = (
+                f"{format_kr(base)} ({format_kr(pool.amount_ore)} − brugsindtægter "
+                f"{format_kr(deductions[pool.pk])})"
+            )
+        else:
+            amount_text = format_kr(base)
+        for organisation_id, share in shares.items():
+            percent = _fraction_decimal(result.weights[organisation_id] / weight_sum * 100, 2)
+            drafts[organisation_id].lines.append(
+                DraftLine(
+                    kind=InvoiceLine.Kind.POOL_SHARE,
+                    description=(
+                        f"{pool.name}: {amount_text} × {format_number(percent, 2)} % "
+                        f"({result.basis[organisation_id]})"
+                    ),
+                    quantity=Decimal(1),
+                    unit="andel",
+                    unit_price=_kroner(share),
+                    amount_ore=share,
+                    pool_id=pool.pk,
+                )
+            )

@@ -1,0 +1,672 @@
+"""The only writers of billing: rate cards, the usage ledger, time entries, cost pools,
+periods, invoices and credit notes."""
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from billing import selectors
+from billing.allocation import allocate
+from billing.invoicing import compute_invoices
+from billing.keys import validate_key_params
+from billing.models import (
+    Adjustment,
+    BillingSettings,
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    MemberTerm,
+    Period,
+    RateCard,
+    RobotPrice,
+    TimeEntry,
+    UsageEntry,
+)
+from billing.money import ORE_PER_KRONE, format_kr, format_number, format_price, round_half_up
+from robots.models import Deployment, Job
+from robots.workitems.models import WorkItem
+from tenants.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+
+class PeriodClosed(ValidationError):
+    def __init__(self, period: Period):
+        super().__init__(
+            _(
+                "The period %(period)s is closed and cannot change; correct it with a credit "
+                "note and an adjustment in an open period."
+            )
+            % {"period": period.label}
+        )
+
+
+def billing_settings() -> BillingSettings:
+    found, _created = BillingSettings.objects.get_or_create(pk=1)
+    return found
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def get_period(month: date) -> Period:
+    """The period of a month, opened with the partnership's financing model if new."""
+    period, _created = Period.objects.get_or_create(
+        month=month_of(month), defaults={"financing_model": billing_settings().financing_model}
+    )
+    return period
+
+
+def _open_period_for(day: date) -> Period:
+    """Where usage on ``day`` is booked: its month, or the first open month after it."""
+    period = get_period(day)
+    while period.is_final:
+        period = get_period(_next_month(period.month))
+    return period
+
+
+def _ensure_open(period: Period) -> None:
+    if period.is_final:
+        raise PeriodClosed(period)
+
+
+def _local_bounds(period: Period) -> tuple[datetime, datetime]:
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(period.month, time.min, tzinfo=zone)
+    end = datetime.combine(_next_month(period.month), time.min, tzinfo=zone)
+    return start, end
+
+
+# --- Rate cards ---------------------------------------------------------------------------
+
+
+def _validate_tiers(tiers: list[dict]) -> None:
+    if not tiers:
+        return
+    if tiers[-1].get("up_to") is not None:
+        raise ValidationError(_("The last tier must have no upper limit."))
+    limits = [Decimal(str(tier["up_to"])) for tier in tiers[:-1]]
+    if limits != sorted(set(limits)) or any(limit <= 0 for limit in limits):
+        raise ValidationError(_("Tier limits must be positive and increasing."))
+    if any(Decimal(str(tier["price"])) < 0 for tier in tiers):
+        raise ValidationError(_("A tier's price cannot be negative."))
+
+
+@transaction.atomic
+def create_rate_card(*, robot_prices: dict[int, Decimal] | None = None, **fields: Any) -> RateCard:
+    """A new rate card; refused if its validity overlaps another's (the database's exclusion
+    constraint guards the same under concurrency)."""
+    card = RateCard(**fields)
+    # The overlap is checked below, under the lock, with a clearer message.
+    card.full_clean(validate_constraints=False)
+    _validate_tiers(card.robot_minute_tiers)
+    # Serialise rate-card writers so the check below sees every committed card.
+    BillingSettings.objects.select_for_update().get(pk=billing_settings().pk)
+    overlapping = RateCard.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=card.valid_from)
+    )
+    if card.valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=card.valid_to)
+    clash = overlapping.first()
+    if clash is not None:
+        raise ValidationError(
+            _("The rate card overlaps %(other)s; end that card first.") % {"other": clash}
+        )
+    card.save()
+    RobotPrice.objects.bulk_create(
+        RobotPrice(rate_card=card, robot_id=robot_id, robot_minute_price=price)
+        for robot_id, price in (robot_prices or {}).items()
+    )
+    return card
+
+
+# --- The usage ledger ---------------------------------------------------------------------
+
+
+def _job_entry(job: Job, period: Period) -> UsageEntry:
+    seconds = Decimal(str((job.finished_at - job.started_at).total_seconds())).quantize(
+        Decimal("0.001")
+    )
+    return UsageEntry(
+        source=f"job:{job.pk}",
+        period=period,
+        organisation_id=job.organisation_id,
+        kind=UsageEntry.Kind.RUNTIME,
+        occurred_on=timezone.localdate(job.finished_at),
+        deployment_id=job.deployment_id,
+        robot_id=job.deployment.robot_version.robot_id,
+        quantity=max(seconds, Decimal(0)),
+        description=f"Kørsel #{job.pk}, {job.deployment.name}",
+    )
+
+
+def _finished_jobs():
+    return Job.objects.filter(
+        status__in=Job.FINISHED, started_at__isnull=False, finished_at__isnull=False
+    ).select_related("deployment__robot_version")
+
+
+@transaction.atomic
+def record_job_usage(job: Job) -> bool:
+    """Book a finished job's server-measured runtime; True if it was new (idempotent)."""
+    job = _finished_jobs().get(pk=job.pk)
+    if UsageEntry.objects.filter(source=f"job:{job.pk}").exists():
+        return False
+    entry = _job_entry(job, _open_period_for(timezone.localdate(job.finished_at)))
+    UsageEntry.objects.bulk_create([entry], ignore_conflicts=True)
+    return True
+
+
+@transaction.atomic
+def record_jobs_usage(period: Period) -> int:
+    """Book every finished job of the period's month not booked yet; returns how many.
+
+    Failed and cancelled runs are booked too: the robot ran for that time.
+    """
+    start, end = _local_bounds(period)
+    jobs = _finished_jobs().filter(finished_at__gte=start, finished_at__lt=end)
+    booked = set(
+        UsageEntry.objects.filter(
+            source__in=[f"job:{pk}" for pk in jobs.values_list("pk", flat=True)]
+        ).values_list("source", flat=True)
+    )
+    target = _open_period_for(period.month)
+    entries = [_job_entry(job, target) for job in jobs if f"job:{job.pk}" not in booked]
+    UsageEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    return len(entries)
+
+
+@transaction.atomic
+def record_work_items(period: Period) -> int:
+    """Book the work items the robots processed in the month, per deployment.
+
+    Items are counted in each member's schema (one query per member). Each booking adds the
+    items counted since the last one; its source names the running total, so recording the
+    same count again books nothing.
+    """
+    start, end = _local_bounds(period)
+    processed = (*WorkItem.FINISHED, WorkItem.Status.BUSINESS_EXCEPTION)
+    counts: dict[int, int] = {}
+    members = Organisation.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    for schema_name in members.values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            rows = (
+                WorkItem.objects.filter(
+                    status__in=processed,
+                    finished_at__gte=start,
+                    finished_at__lt=end,
+                    queue__deployment__isnull=False,
+                )
+                .values("queue__deployment_id")
+                .annotate(count=Count("pk"))
+                .values_list("queue__deployment_id", "count")
+            )
+            counts.update(dict(rows))
+    label = period.label
+    prefix = "workitems:deployment:"
+    already = dict(
+        UsageEntry.objects.filter(
+            kind=UsageEntry.Kind.WORK_ITEMS, deployment_id__in=counts, source__contains=f":{label}"
+        )
+        .values_list("deployment_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("deployment_id", "total")
+    )
+    deployments = Deployment.objects.in_bulk(list(counts))
+    target = _open_period_for(period.month)
+    entries = []
+    for deployment_id, count in counts.items():
+        delta = count - int(already.get(deployment_id, 0))
+        if delta <= 0:
+            continue
+        deployment = deployments[deployment_id]
+        entries.append(
+            UsageEntry(
+                source=f"{prefix}{deployment_id}:{label}:{count}",
+                period=target,
+                organisation_id=deployment.organisation_id,
+                kind=UsageEntry.Kind.WORK_ITEMS,
+                occurred_on=min(period.last_day, timezone.localdate()),
+                deployment=deployment,
+                quantity=delta,
+                description=f"Behandlede sager {label}, {deployment.name}",
+            )
+        )
+    UsageEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    return len(entries)
+
+
+@transaction.atomic
+def record_deployment_fees(period: Period) -> int:
+    """Book each deployment's monthly fee pro rata by its active days, once the month has
+    ended (a retired deployment counts until it was last changed)."""
+    if timezone.localdate() <= period.last_day:
+        return 0
+    card = selectors.rate_card_on(period.month)
+    if card is None or not card.deployment_monthly_fee_ore:
+        return 0
+    start, end = _local_bounds(period)
+    deployments = Deployment.objects.filter(created_at__lt=end).exclude(
+        status=Deployment.Status.RETIRED, updated_at__lt=start
+    )
+    target = _open_period_for(period.month)
+    entries = []
+    for deployment in deployments:
+        first = max(timezone.localdate(deployment.created_at), period.month)
+        last = period.last_day
+        if deployment.status == Deployment.Status.RETIRED:
+            last = min(last, timezone.localdate(deployment.updated_at))
+        days = (last - first).days + 1
+        if days <= 0:
+            continue
+        fee = card.deployment_monthly_fee_ore
+        entries.append(
+            UsageEntry(
+                source=f"fee:deployment:{deployment.pk}:{period.label}",
+                period=target,
+                organisation_id=deployment.organisation_id,
+                kind=UsageEntry.Kind.DEPLOYMENT_FEE,
+                occurred_on=period.last_day,
+                deployment=deployment,
+                quantity=days,
+                unit_price=Decimal(fee) / ORE_PER_KRONE,
+                amount_ore=round_half_up(Decimal(fee * days) / period.days),
+                description=(
+                    f"Månedligt gebyr {period.label}, {deployment.name}: "
+                    f"{days} af {period.days} dage × {format_kr(fee)}"
+                ),
+            )
+        )
+    UsageEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    return len(entries)
+
+
+def record_period_usage(period: Period) -> dict[str, int]:
+    """Book everything measured for the month: jobs, work items and (once it ended) fees."""
+    return {
+        "jobs": record_jobs_usage(period),
+        "work_items": record_work_items(period),
+        "fees": record_deployment_fees(period),
+    }
+
+
+# --- Staff time ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_time_entry(
+    *,
+    staff,
+    work_date: date,
+    hours: Decimal,
+    description: str,
+    organisation: Organisation | None = None,
+    order=None,
+    idea=None,
+) -> TimeEntry:
+    if Decimal(hours) <= 0:
+        raise ValidationError({"hours": _("Hours must be more than zero.")})
+    if sum(target is not None for target in (organisation, order, idea)) != 1:
+        raise ValidationError(_("Record the hours against one member, one order or one idea."))
+    entry = TimeEntry(
+        staff=staff,
+        work_date=work_date,
+        hours=hours,
+        description=description,
+        organisation=organisation,
+        order=order,
+        idea=idea,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _billed_members(entry: TimeEntry) -> list[int]:
+    if entry.organisation_id:
+        return [entry.organisation_id]
+    if entry.order_id:
+        return [entry.order.organisation_id]
+    joined = entry.idea.participants.values_list("organisation_id", flat=True)
+    return sorted({entry.idea.organisation_id, *joined})
+
+
+@transaction.atomic
+def approve_time_entry(entry: TimeEntry, *, actor) -> TimeEntry:
+    """Approve the hours and book them, priced by the rate card of the day they were worked.
+
+    Hours on a shared idea are split in øre among the idea's member and those who joined it.
+    """
+    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == TimeEntry.Status.APPROVED:
+        return entry
+    card = selectors.rate_card_on(entry.work_date)
+    if card is None:
+        raise ValidationError(
+            _("No rate card is valid on %(day)s, so the hours cannot be priced.")
+            % {"day": entry.work_date.isoformat()}
+        )
+    members = _billed_members(entry)
+    price = card.staff_hour_price
+    total = round_half_up(entry.hours * price * ORE_PER_KRONE)
+    shares = allocate(total, dict.fromkeys(members, Decimal(1)))
+    period = _open_period_for(entry.work_date)
+    text = (
+        f"Konsulenttimer {entry.work_date:%d.%m.%Y}: {entry.description}, "
+        f"{format_number(entry.hours, 2)} timer × {format_price(price)}"
+    )
+    if len(members) > 1:
+        text += f" = {format_kr(total)}, delt ligeligt mellem {len(members)} medlemmer"
+    UsageEntry.objects.bulk_create(
+        [
+            UsageEntry(
+                source=f"time:{entry.pk}" if len(members) == 1 else f"time:{entry.pk}:{member}",
+                period=period,
+                organisation_id=member,
+                kind=UsageEntry.Kind.STAFF_HOURS,
+                occurred_on=entry.work_date,
+                time_entry=entry,
+                quantity=entry.hours,
+                unit_price=price,
+                amount_ore=shares[member],
+                description=text[:300],
+            )
+            for member in members
+        ],
+        ignore_conflicts=True,
+    )
+    entry.status = TimeEntry.Status.APPROVED
+    entry.approved_by = actor
+    entry.approved_at = timezone.now()
+    entry.save(update_fields=["status", "approved_by", "approved_at"])
+    return entry
+
+
+# --- Cost pools ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_cost_pool(
+    *,
+    period: Period,
+    name: str,
+    amount_ore: int,
+    key: str,
+    key_params: dict | None = None,
+    limit_to_kinds: list[str] | None = None,
+    limit_to_members: list[Organisation] | None = None,
+) -> CostPool:
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    _ensure_open(period)
+    if amount_ore < 0:
+        raise ValidationError({"amount_ore": _("A pool's amount cannot be negative.")})
+    try:
+        validate_key_params(key, key_params or {})
+    except ValueError as error:
+        raise ValidationError({"key_params": str(error)}) from None
+    pool = CostPool(
+        period=period,
+        name=name,
+        amount_ore=amount_ore,
+        key=key,
+        key_params=key_params or {},
+        limit_to_kinds=limit_to_kinds or [],
+    )
+    pool.full_clean()
+    pool.save()
+    pool.limit_to_members.set(limit_to_members or [])
+    return pool
+
+
+@transaction.atomic
+def update_cost_pool(pool: CostPool, **changes: Any) -> CostPool:
+    period = Period.objects.select_for_update().get(pk=pool.period_id)
+    _ensure_open(period)
+    pool = CostPool.objects.get(pk=pool.pk)
+    for name, value in changes.items():
+        setattr(pool, name, value)
+    try:
+        validate_key_params(pool.key, pool.key_params)
+    except ValueError as error:
+        raise ValidationError({"key_params": str(error)}) from None
+    pool.full_clean()
+    pool.save()
+    return pool
+
+
+@transaction.atomic
+def delete_cost_pool(pool: CostPool) -> None:
+    period = Period.objects.select_for_update().get(pk=pool.period_id)
+    _ensure_open(period)
+    pool.limit_to_members.clear()
+    pool.delete()
+
+
+# --- Preview, close and corrections -------------------------------------------------------
+
+
+def _write_drafts(period: Period) -> dict[int, Any]:
+    """Replace the period's draft invoices with freshly computed ones; returns the totals."""
+    drafts = compute_invoices(period)
+    stale = Invoice.objects.filter(period=period, kind=Invoice.Kind.INVOICE, number__isnull=True)
+    InvoiceLine.objects.filter(invoice__in=stale).delete()
+    stale.delete()
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            period=period,
+            organisation_id=draft.organisation_id,
+            vat_status=draft.vat_status,
+            vat_rate=draft.vat_rate,
+            subtotal_ore=draft.subtotal_ore,
+            vat_ore=draft.vat_ore,
+            total_ore=draft.total_ore,
+        )
+        for draft in drafts.values()
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            kind=line.kind,
+            description=line.description[:500],
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            amount_ore=line.amount_ore,
+            pool_id=line.pool_id,
+            deployment_id=line.deployment_id,
+        )
+        for invoice, draft in zip(invoices, drafts.values(), strict=True)
+        for position, line in enumerate(draft.lines, start=1)
+    )
+    return {
+        str(draft.organisation_id): {
+            "subtotal_ore": draft.subtotal_ore,
+            "total_ore": draft.total_ore,
+        }
+        for draft in drafts.values()
+    }
+
+
+@transaction.atomic
+def preview_period(period: Period) -> dict[str, Any]:
+    """Recompute the draft invoices; returns what changed per member since the last preview:
+    ``{"changes": {organisation id: {"before": total or None, "after": total or None}}}``."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    _ensure_open(period)
+    totals = _write_drafts(period)
+    before = period.last_preview or {}
+    changes = {}
+    for key in sorted(set(before) | set(totals), key=int):
+        old = before.get(key, {}).get("total_ore")
+        new = totals.get(key, {}).get("total_ore")
+        if old != new:
+            changes[int(key)] = {"before": old, "after": new}
+    period.last_preview = totals
+    period.previewed_at = timezone.now()
+    period.status = Period.Status.PREVIEW
+    period.save(update_fields=["last_preview", "previewed_at", "status"])
+    return {"changes": changes}
+
+
+def _assign_numbers(invoices: list[Invoice], issued_on: date) -> None:
+    """Gap-free numbers from the locked counter, in the order given."""
+    counter = BillingSettings.objects.select_for_update().get(pk=billing_settings().pk)
+    due_on = issued_on + timedelta(days=counter.payment_days)
+    for invoice in invoices:
+        invoice.number = counter.next_invoice_number
+        invoice.issued_on = issued_on
+        invoice.due_on = due_on
+        counter.next_invoice_number += 1
+    Invoice.objects.bulk_update(invoices, ["number", "issued_on", "due_on"])
+    counter.save(update_fields=["next_invoice_number"])
+
+
+def set_progress(period: Period, percent: int, message: str) -> None:
+    """Progress of a close for a page to poll; written in its own transaction."""
+    if not Period.objects.filter(pk=period.pk, status__in=Period.FINAL).exists():
+        Period.objects.filter(pk=period.pk).update(progress=percent, progress_message=message)
+
+
+@transaction.atomic
+def close_period(period: Period) -> Period:
+    """Compute the invoices one last time, number them and close the period.
+
+    Closing a closed period changes nothing. Refused (nothing changed) with the list of
+    missing key figures if a pool cannot be split. Usage is booked beforehand by
+    ``record_period_usage`` (the task and the command do both).
+    """
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.is_final:
+        return period
+    _write_drafts(period)
+    invoices = list(
+        Invoice.objects.filter(period=period, kind=Invoice.Kind.INVOICE, number__isnull=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id")
+    )
+    _assign_numbers(invoices, timezone.localdate())
+    period.status = Period.Status.CLOSED
+    period.closed_at = timezone.now()
+    period.progress = 100
+    period.progress_message = _("Closed")
+    period.save(update_fields=["status", "closed_at", "progress", "progress_message"])
+    logger.info("Closed billing period %s: %d invoices", period.label, len(invoices))
+    return period
+
+
+def close_period_with_progress(period: Period, report: Callable[[int, str], None]) -> Period:
+    """What the task and the command run: book the month's usage, then close."""
+    if period.is_final:
+        return period
+    report(10, _("Booking usage"))
+    record_period_usage(period)
+    report(50, _("Computing invoices"))
+    return close_period(period)
+
+
+@transaction.atomic
+def mark_exported(period: Period) -> Period:
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status == Period.Status.CLOSED:
+        period.status = Period.Status.EXPORTED
+        period.exported_at = timezone.now()
+        period.save(update_fields=["status", "exported_at"])
+    return period
+
+
+@transaction.atomic
+def credit_invoice(
+    invoice: Invoice, *, reason: str, rebill_ore: int | None = None
+) -> tuple[Invoice, Adjustment | None]:
+    """Correct a closed invoice: a credit note for all of it in the first open period, and
+    (if ``rebill_ore`` is given) the right amount re-billed there as an adjustment line."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind != Invoice.Kind.INVOICE or not invoice.is_final:
+        raise ValidationError(_("Only a closed invoice can be credited."))
+    if invoice.credit_notes.exists():
+        raise ValidationError(_("This invoice has already been credited."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    if rebill_ore is not None and rebill_ore < 0:
+        raise ValidationError({"rebill_ore": _("The amount to bill cannot be negative.")})
+    period = _open_period_for(_next_month(invoice.period.month))
+    note = Invoice.objects.create(
+        period=period,
+        organisation_id=invoice.organisation_id,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        credits=invoice,
+        reason=reason,
+        vat_status=invoice.vat_status,
+        vat_rate=invoice.vat_rate,
+        subtotal_ore=invoice.subtotal_ore,
+        vat_ore=invoice.vat_ore,
+        total_ore=invoice.total_ore,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=note,
+            position=line.position,
+            kind=InvoiceLine.Kind.CREDIT,
+            description=f"Kreditering af faktura {invoice.number}: {line.description}"[:500],
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+            amount_ore=line.amount_ore,
+            pool_id=line.pool_id,
+            deployment_id=line.deployment_id,
+        )
+        for line in invoice.lines.all()
+    )
+    _assign_numbers([note], timezone.localdate())
+    adjustment = None
+    if rebill_ore is not None:
+        adjustment = Adjustment.objects.create(
+            period=period,
+            organisation_id=invoice.organisation_id,
+            amount_ore=rebill_ore,
+            corrects=invoice,
+            description=(
+                f"Korrektion af faktura {invoice.number} ({invoice.period.label}): {reason}"
+            )[:300],
+        )
+    return note, adjustment
+
+
+@transaction.atomic
+def set_member_term(
+    *, organisation: Organisation, joined_on: date, left_on: date | None = None
+) -> MemberTerm:
+    """When the organisation joined (and left) the partnership, for pro-rata pool shares."""
+    if left_on is not None and left_on < joined_on:
+        raise ValidationError({"left_on": _("A member cannot leave before it joined.")})
+    term, _created = MemberTerm.objects.update_or_create(
+        organisation=organisation, defaults={"joined_on": joined_on, "left_on": left_on}
+    )
+    return term
+
+
+@transaction.atomic
+def set_financing_model(period: Period, financing_model: str) -> Period:
+    """Change an open period's financing model (new periods copy the partnership's)."""
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    _ensure_open(period)
+    period.financing_model = financing_model
+    period.full_clean()
+    period.save(update_fields=["financing_model"])
+    return period

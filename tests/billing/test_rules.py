@@ -1,0 +1,206 @@
+"""Bad input is refused with a reason and changes nothing; the ledger and the close are
+idempotent; closed periods are unchangeable in the database itself."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from billing import services
+from billing.invoicing import MissingKeyFigures
+from billing.models import CostPool, Invoice, KeyKind, Period, RateCard, TimeEntry, UsageEntry
+from tenants.models import Organisation
+from tests.billing.test_example_partnership import (  # noqa: F401  (shared fixture)
+    MARCH,
+    make_pools,
+    partnership,
+)
+from tests.conftest import valid_cvrs
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_march(partnership):
+    period = services.get_period(MARCH)
+    make_pools(period, *partnership)
+    services.close_period_with_progress(period, lambda *_: None)
+    period.refresh_from_db()
+    return period
+
+
+# ruff: noqa: F811
+
+
+def test_missing_key_figures_refuse_the_close_with_the_list(partnership):
+    period = services.get_period(MARCH)
+    services.create_cost_pool(period=period, name="Løn", amount_ore=100_000, key=KeyKind.POPULATION)
+    services.create_cost_pool(
+        period=period, name="Boliger", amount_ore=100_000, key=KeyKind.HOUSING_UNITS
+    )
+    with pytest.raises(MissingKeyFigures) as refused:
+        services.close_period(period)
+    # Figure names come from the (Danish) key figure labels; the sentence is translated
+    # once locale/ has it.
+    assert refused.value.missing == [
+        "Løn: Boligselskabet has no indbyggertal",
+        "Boliger: Aarhus Kommune has no lejemål",
+        "Boliger: Odense Kommune has no lejemål",
+        "Boliger: Boligselskabet has no lejemål",
+    ]
+    period.refresh_from_db()
+    assert period.status == Period.Status.OPEN
+    assert not Invoice.objects.filter(number__isnull=False).exists()
+
+
+def test_fixed_percentages_must_sum_to_100(partnership):
+    aarhus, odense, _bolig = partnership
+    period = services.get_period(MARCH)
+    with pytest.raises(ValidationError, match="99,00"):
+        services.create_cost_pool(
+            period=period,
+            name="Drift",
+            amount_ore=100,
+            key=KeyKind.FIXED,
+            key_params={"percentages": {str(aarhus.pk): "60", str(odense.pk): "39"}},
+        )
+    assert not CostPool.objects.exists()
+
+
+def test_negative_or_zero_hours_are_refused(aarhus, make_user):
+    staff = make_user("konsulent@robotkontor.dk")
+    for hours in (Decimal("-1"), Decimal(0)):
+        with pytest.raises(ValidationError):
+            services.record_time_entry(
+                staff=staff, work_date=MARCH, hours=hours, description="x", organisation=aarhus
+            )
+    assert not TimeEntry.objects.exists()
+
+
+def test_overlapping_rate_cards_are_refused_by_the_service_and_the_database(rate_card):
+    fields = {
+        "name": "Ny",
+        "valid_from": date(2025, 6, 1),
+        "robot_minute_price": Decimal(1),
+        "staff_hour_price": Decimal(1),
+    }
+    with pytest.raises(ValidationError, match="overlaps"):
+        services.create_rate_card(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RateCard.objects.create(**fields)
+    assert RateCard.objects.count() == 1
+
+
+def test_a_closed_period_cannot_be_edited(partnership):
+    period = closed_march(partnership)
+    pool = period.pools.first()
+    with pytest.raises(ValidationError, match="closed"):
+        services.create_cost_pool(period=period, name="Ny", amount_ore=1, key=KeyKind.EQUAL)
+    with pytest.raises(ValidationError, match="closed"):
+        services.update_cost_pool(pool, amount_ore=1)
+    with pytest.raises(ValidationError, match="closed"):
+        services.preview_period(period)
+    pool.refresh_from_db()
+    assert pool.amount_ore == 120_000_000
+    assert period.pools.count() == 3
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE billing_invoice SET total_ore = 0, subtotal_ore = 0, vat_ore = 0",
+        "DELETE FROM billing_invoice",
+        "UPDATE billing_invoiceline SET amount_ore = 0",
+        "UPDATE billing_costpool SET amount_ore = 0",
+        "UPDATE billing_period SET status = 'open'",
+        "UPDATE billing_usageentry SET quantity = 0",
+        "DELETE FROM billing_usageentry",
+    ],
+)
+def test_the_database_refuses_raw_changes_to_a_closed_period(partnership, sql):
+    closed_march(partnership)
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert Invoice.objects.filter(total_ore=0).count() == 0
+
+
+def test_recording_and_closing_twice_is_harmless(partnership):
+    period = closed_march(partnership)
+    entries = UsageEntry.objects.count()
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert services.record_jobs_usage(period) == 0
+    services.close_period(period)
+    services.close_period_with_progress(period, lambda *_: None)
+    assert UsageEntry.objects.count() == entries
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == numbers == [1, 2, 3]
+    assert services.billing_settings().next_invoice_number == 4
+
+
+def test_correction_after_close_is_a_credit_note_and_an_adjustment(partnership):
+    period = closed_march(partnership)
+    invoice = period.invoices.get(organisation__slug="bolig")
+    note, _adjustment = services.credit_invoice(invoice, reason="Forkert antal timer", rebill_ore=5)
+    assert (note.kind, note.number, note.credits, note.total_ore) == (
+        "credit_note",
+        4,
+        invoice,
+        invoice.total_ore,
+    )
+    assert note.period.month == date(2025, 4, 1)
+    assert sum(line.amount_ore for line in note.lines.all()) == invoice.subtotal_ore
+    april = note.period
+    services.close_period(april)
+    rebilled = april.invoices.get(organisation__slug="bolig", kind="invoice")
+    line = rebilled.lines.get(kind="adjustment")
+    assert line.amount_ore == 5
+    assert line.description.startswith(f"Korrektion af faktura {invoice.number} (2025-03)")
+    # Numbers stay gap-free across invoices and credit notes.
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == list(range(1, 8))
+    with pytest.raises(ValidationError):
+        services.credit_invoice(invoice, reason="igen")
+
+
+def test_preview_reports_what_changed(partnership):
+    aarhus, _odense, _bolig = partnership
+    period = services.get_period(MARCH)
+    first = services.preview_period(period)
+    assert set(first["changes"]) == {member.pk for member in partnership}
+    assert services.preview_period(period)["changes"] == {}
+    services.create_cost_pool(
+        period=period, name="Ekstra", amount_ore=300, key=KeyKind.EQUAL, limit_to_members=[aarhus]
+    )
+    changes = services.preview_period(period)["changes"]
+    assert list(changes) == [aarhus.pk]
+    # Aarhus is outside VAT: its total grows by exactly the 300 øre.
+    assert changes[aarhus.pk]["after"] == changes[aarhus.pk]["before"] + 300
+
+
+def _members(first: int, count: int) -> None:
+    cvrs = valid_cvrs()
+    for index in range(first, first + count):
+        Organisation.objects.create(
+            name=f"Medlem {index}",
+            slug=f"medlem-{index}",
+            kind=Organisation.Kind.MUNICIPALITY,
+            cvr=next(cvrs),
+            schema_name=f"org_medlem_{index}",
+        )
+
+
+def _close_queries(month: date, members: int) -> int:
+    period = services.get_period(month)
+    services.create_cost_pool(period=period, name="Løn", amount_ore=1_000_000, key=KeyKind.EQUAL)
+    with CaptureQueriesContext(connection) as queries:
+        services.close_period(period)
+    assert period.invoices.count() == members
+    return len(queries)
+
+
+def test_the_close_makes_as_many_queries_for_9_members_as_for_3(office):
+    _members(0, 3)
+    with_three = _close_queries(date(2025, 1, 1), 3)
+    _members(3, 6)
+    with_nine = _close_queries(date(2025, 2, 1), 9)
+    assert with_nine == with_three
