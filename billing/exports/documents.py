@@ -1,7 +1,18 @@
 """Which invoices and credit notes of a period are sent as documents."""
 
 from billing import selectors
-from billing.models import Invoice, Period
+from billing.models import Invoice, InvoiceLine, Period
+
+# What each kind of line is called on the Danish documents.
+LINE_KIND_NAMES = {
+    InvoiceLine.Kind.ROBOT_USAGE: "Robotkørsel",
+    InvoiceLine.Kind.WORK_ITEMS: "Behandlede sager",
+    InvoiceLine.Kind.STAFF_HOURS: "Konsulenttimer",
+    InvoiceLine.Kind.DEPLOYMENT_FEE: "Driftsgebyr",
+    InvoiceLine.Kind.POOL_SHARE: "Andel af fællesomkostninger",
+    InvoiceLine.Kind.ADJUSTMENT: "Regulering",
+    InvoiceLine.Kind.CREDIT: "Kreditering",
+}
 
 
 def documents_of(period: Period) -> list[Invoice]:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from billing.exports.documents import LINE_KIND_NAMES
 from billing.models import Invoice, InvoiceLine
 from billing.money import ORE_PER_KRONE, round_half_up
 from tenants.models import Organisation
@@ -31,15 +32,6 @@ UNIT_CODES = {"min": "MIN", "timer": "HUR", "stk": "H87", "dage": "DAY", "md": "
 ONE = "C62"
 EXEMPTION_REASON = "Momsfritaget: ydelse mellem deltagere i et kommunalt fællesskab"
 NOT_SUBJECT_REASON = "Ikke momspligtig: leverandøren er ikke momsregistreret"
-ITEM_NAMES = {
-    InvoiceLine.Kind.ROBOT_USAGE: "Robotkørsel",
-    InvoiceLine.Kind.WORK_ITEMS: "Behandlede sager",
-    InvoiceLine.Kind.STAFF_HOURS: "Konsulenttimer",
-    InvoiceLine.Kind.DEPLOYMENT_FEE: "Driftsgebyr",
-    InvoiceLine.Kind.POOL_SHARE: "Andel af fællesomkostninger",
-    InvoiceLine.Kind.ADJUSTMENT: "Regulering",
-    InvoiceLine.Kind.CREDIT: "Kreditering",
-}
 
 
 def _cbc(parent, name: str, text: str | None = None, **attributes: str):
@@ -171,7 +163,7 @@ def _line(root, line: InvoiceLine, tag: str, category) -> None:
     _amount(element, "LineExtensionAmount", line.amount_ore)
     item = _cac(element, "Item")
     _cbc(item, "Description", line.description)
-    _cbc(item, "Name", ITEM_NAMES.get(line.kind, line.get_kind_display()))
+    _cbc(item, "Name", LINE_KIND_NAMES[line.kind])
     _tax_category(item, "ClassifiedTaxCategory", category, reason=False)
     price_element = _cac(element, "Price")
     _cbc(price_element, "PriceAmount", _plain(price), currencyID=CURRENCY)

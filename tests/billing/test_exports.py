@@ -2,17 +2,22 @@
 """Exports of a closed period: Peppol documents pass the official Schematron rules, the
 tables open in Excel the Danish way, the PDF is a PDF, and the command marks the period."""
 
+import csv
+import io
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from lxml import etree
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from billing import services
-from billing.exports import peppol
-from billing.models import FinancingModel
+from billing.exports import pdf, peppol, tables
+from billing.models import FinancingModel, Period
 from tenants import services as tenants
 from tenants.models import Organisation
 from tests.billing.test_example_partnership import (  # noqa: F401  (shared fixture)
@@ -50,6 +55,14 @@ def validate(*files: Path) -> str:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FATAL" not in result.stdout
     return result.stdout
+
+
+def export(export_format: str, out: Path, month: str = "2025-03") -> str:
+    stdout = io.StringIO()
+    call_command(
+        "export_invoices", month, "--format", export_format, "--out", str(out), stdout=stdout
+    )
+    return stdout.getvalue()
 
 
 def kroner(ore: int) -> Decimal:
@@ -105,3 +118,110 @@ def test_peppol_invoices_and_credit_note_pass_the_schematron(closed, tmp_path):
     assert housing.find("cac:AccountingCustomerParty//cbc:EndpointID", NS).get("schemeID") == (
         "0184"
     )
+
+
+def test_csv_tables_open_the_danish_excel_way(closed, tmp_path):
+    period, a, _b, _c = closed
+    paths = tables.write_csv(period, tmp_path)
+    assert {path.name for path in paths} == {
+        "fakturaer-2025-03.csv",
+        "fakturalinjer-2025-03.csv",
+        "fordeling-2025-03.csv",
+        "afregning-2025-03.csv",
+    }
+    raw = (tmp_path / "fakturaer-2025-03.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Nummer", "Type", "Medlem"]
+    aarhus = next(row for row in rows if row[2] == "Aarhus Kommune")
+    assert aarhus[7] == "748717,66" and aarhus[9] == "748717,66"  # 74.871.766 øre
+    assert aarhus[5] == a.issued_on.strftime("%d.%m.%Y")
+
+    allocation = (tmp_path / "fordeling-2025-03.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(allocation), delimiter=";"))
+    assert rows[0] == [
+        "Pulje",
+        "Puljebeløb (kr)",
+        "Fordelingsnøgle",
+        "Medlem",
+        "CVR-nr.",
+        "Nøgletal (grundlag)",
+        "Andel (%)",
+        "Beløb (kr)",
+    ]
+    lon = next(row for row in rows if row[0] == "Løn" and row[3] == "Aarhus Kommune")
+    assert lon[6] == "58,82" and lon[7] == "705882,35"
+    assert lon[5].startswith("vægtet indbyggertal 250.000 af 425.000")
+
+    settlement = (tmp_path / "afregning-2025-03.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(settlement), delimiter=";"))
+    assert rows[0][:4] == ["Medlem", "CVR-nr.", "Forbrug (kr)", "Løn (kr)"]
+    assert rows[-1][0] == "I alt"
+    # Pools are split exactly: the Løn column sums to the pool.
+    assert rows[-1][3] == "1200000,00"
+
+
+def test_xlsx_has_the_four_sheets(closed, tmp_path):
+    period, *_invoices = closed
+    (path,) = tables.write_xlsx(period, tmp_path)
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["Fakturaer", "Fakturalinjer", "Fordeling", "Afregning"]
+    settlement = workbook["Afregning"]
+    total_row = [cell.value for cell in settlement[settlement.max_row]]
+    assert total_row[0] == "I alt"
+    assert Decimal(str(total_row[3])) == Decimal("1200000.00")
+
+
+def test_pdf_is_a_danish_invoice(closed):
+    _period, _a, b, _c = closed
+    document = pdf.document(b, office=tenants.office())
+    assert document.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    assert f"Faktura nr. {b.number}" in text
+    assert "Odense Kommune" in text and "Robotkontoret" in text
+    assert "667.674,14 kr" in text  # 66.767.414 øre, VAT included
+    assert "Moms 25 %" in text
+
+
+def test_export_command_writes_the_documents_and_marks_the_period(closed, tmp_path):
+    period, a, b, c = closed
+    out = export("peppol", tmp_path)
+    written = sorted(tmp_path.glob("*.xml"))
+    assert [path.name for path in written] == sorted(
+        f"faktura-{invoice.number}.xml" for invoice in (a, b, c)
+    )
+    validate(*written)
+    period.refresh_from_db()
+    assert period.status == Period.Status.EXPORTED and period.exported_at is not None
+    assert "2025-03 exported: 3 files" in out
+
+    call_command(
+        "export_invoices",
+        "2025-03",
+        "--format",
+        "pdf",
+        "--out",
+        str(tmp_path),
+        stdout=io.StringIO(),
+    )
+    assert sorted(path.read_bytes()[:4] for path in tmp_path.glob("*.pdf")) == [b"%PDF"] * 3
+    call_command(
+        "export_invoices",
+        "2025-03",
+        "--format",
+        "xlsx",
+        "--out",
+        str(tmp_path),
+        stdout=io.StringIO(),
+    )
+    assert (tmp_path / "afregning-2025-03.xlsx").exists()
+
+
+def test_export_command_refuses_an_open_period(partnership, tmp_path):
+    services.get_period(MARCH)
+    with pytest.raises(CommandError, match="2025-03 is not closed"):
+        export("csv", tmp_path)
+    assert not list(tmp_path.iterdir())
+    assert Period.objects.get(month=MARCH).status == Period.Status.OPEN
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        export("csv", tmp_path, month="marts")

@@ -1,0 +1,63 @@
+"""Invoice PDFs in Danish, rendered by WeasyPrint from ``billing/invoice_pdf.html``."""
+
+from datetime import date
+
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from billing.models import Invoice
+from billing.money import format_kr, format_number, format_price
+from tenants.models import Organisation
+
+TEMPLATE = "billing/invoice_pdf.html"
+
+
+def danish_date(day: date) -> str:
+    return day.strftime("%d.%m.%Y")
+
+
+def _quantity(value) -> str:
+    return format_number(value, 0 if value == value.to_integral_value() else 2)
+
+
+def context(invoice: Invoice, lines, office: Organisation) -> dict:
+    """Everything the template shows, formatted the Danish way (1.234,56 kr, 31.03.2025)."""
+    credit = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    return {
+        "title": "Kreditnota" if credit else "Faktura",
+        "invoice": invoice,
+        "office": office,
+        "member": invoice.organisation,
+        "period": (invoice.credits or invoice).period.label,
+        "issued_on": danish_date(invoice.issued_on),
+        "due_on": danish_date(invoice.due_on),
+        "credits": invoice.credits,
+        "lines": [
+            {
+                "position": line.position,
+                "description": line.description,
+                "quantity": _quantity(line.quantity),
+                "unit": line.unit,
+                "unit_price": format_price(line.unit_price),
+                "amount": format_kr(line.amount_ore),
+            }
+            for line in lines
+        ],
+        "vat_percent": format_number(invoice.vat_rate * 100),
+        "subtotal": format_kr(invoice.subtotal_ore),
+        "vat": format_kr(invoice.vat_ore),
+        "total": format_kr(invoice.total_ore),
+    }
+
+
+def render_html(invoice: Invoice, lines, office: Organisation) -> str:
+    return render_to_string(TEMPLATE, context(invoice, lines, office))
+
+
+def html_to_pdf(html: str) -> bytes:
+    return HTML(string=html).write_pdf()
+
+
+def document(invoice: Invoice, *, office: Organisation) -> bytes:
+    """The PDF of a numbered invoice or credit note."""
+    return html_to_pdf(render_html(invoice, invoice.lines.all(), office))
