@@ -3,7 +3,8 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from bench import job_claims, provisioning, work_items
+from bench import invoice_pdfs, job_claims, provisioning, work_items
+from billing.models import Invoice, InvoiceLine, Period
 from catalog.models import AuditEvent, Robot
 from robots.models import Deployment, Job, Runner
 from tenants.models import Organisation, User
@@ -55,3 +56,12 @@ def test_work_items_benchmark_works_every_item_three_ways_and_leaves_nothing(off
     assert "ratio HTTP API / raw" in report and "ratio services / raw" in report
     assert_nothing_left(work_items.SLUG_PREFIX)
     assert not schema_exists("org_benchitems_0")
+
+
+def test_invoice_pdfs_benchmark_renders_both_ways_and_writes_nothing(office):
+    result = invoice_pdfs.run(invoices=2, lines_per_invoice=3)
+    assert result.html.rendered == result.pdf.rendered == 2
+    assert "ratio PDF / HTML time" in invoice_pdfs.report(result)
+    assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
+    assert not Period.objects.exists()
+    assert list(Organisation.objects.values_list("kind", flat=True)) == ["office"]
