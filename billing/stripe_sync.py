@@ -8,12 +8,13 @@ as it exists and, on a later retry, adds only the lines the draft does not have 
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,8 @@ from tenants.models import Organisation
 logger = logging.getLogger(__name__)
 
 CURRENCY = "dkk"
+# Session advisory locks (namespace, CVR) serialise pushes to one Stripe customer.
+PUSH_LOCK_NAMESPACE = 0x5354
 
 
 class StripeDisabled(ValidationError):
@@ -198,6 +201,23 @@ def push_invoice(invoice: Invoice) -> StripeInvoice | None:
     ):
         return None
     api = client()
+    with _push_lock(invoice.organisation.cvr):
+        return _push(api, invoice)
+
+
+@contextmanager
+def _push_lock(cvr: str):
+    """One push at a time per CVR (so per Stripe customer), across workers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [PUSH_LOCK_NAMESPACE, int(cvr)])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [PUSH_LOCK_NAMESPACE, int(cvr)])
+
+
+def _push(api: stripe.StripeClient, invoice: Invoice) -> StripeInvoice:
     record = _draft(api, invoice)
     if record.status == StripeInvoice.Status.FINALIZED:
         return record
