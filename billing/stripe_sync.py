@@ -92,6 +92,7 @@ def enqueue_pushes(invoices: list[Invoice]) -> None:
     A push that cannot be queued (broker down) is logged; ``push_invoices_to_stripe`` finds
     it again.
     """
+    # Imported here: billing.tasks imports billing.services, which imports this module.
     from billing import tasks
 
     if not is_enabled():
