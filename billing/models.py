@@ -511,3 +511,79 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return self.description
+
+
+class CardPayment(models.Model):
+    """A member's choice to pay its invoices by card through Stripe Invoicing (off unless
+    set): its closed invoices are then pushed to Stripe."""
+
+    organisation = models.OneToOneField(
+        "tenants.Organisation", on_delete=models.CASCADE, related_name="card_payment"
+    )
+    enabled = models.BooleanField(_("pays by card via Stripe"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("card payment")
+        verbose_name_plural = _("card payments")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.enabled}"
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer of a CVR number; members sharing a CVR share the customer.
+
+    Stripe's customer search is only eventually consistent, so the match is kept here too.
+    """
+
+    cvr = models.CharField(_("CVR number"), max_length=8, unique=True)
+    stripe_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Stripe customer")
+        verbose_name_plural = _("Stripe customers")
+
+    def __str__(self):
+        return f"{self.cvr}: {self.stripe_id}"
+
+
+class StripeInvoice(models.Model):
+    """Our invoice's copy in Stripe Invoicing, kept apart from the invoice (which is final).
+
+    Written when the draft is created in Stripe, and marked finalized once it is sent.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft in Stripe")
+        FINALIZED = "finalized", _("Finalized in Stripe")
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="stripe")
+    stripe_customer_id = models.CharField(max_length=255)
+    stripe_invoice_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe invoice")
+        verbose_name_plural = _("Stripe invoices")
+
+    def __str__(self):
+        return self.stripe_invoice_id
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event already handled: a delivery of it again changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self):
+        return f"{self.event_id} ({self.type})"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from billing import selectors
+from billing import selectors, stripe_sync
 from billing.allocation import allocate
 from billing.invoicing import compute_invoices
 from billing.keys import validate_key_params
@@ -561,6 +561,7 @@ def close_period(period: Period) -> Period:
         .order_by("organisation__name", "organisation_id")
     )
     _assign_numbers(invoices, timezone.localdate())
+    stripe_sync.enqueue_pushes(invoices)
     period.status = Period.Status.CLOSED
     period.closed_at = timezone.now()
     period.progress = 100

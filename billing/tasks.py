@@ -1,7 +1,8 @@
+import stripe
 from celery import shared_task
 
-from billing import services
-from billing.models import Period
+from billing import services, stripe_sync
+from billing.models import Invoice, Period
 
 
 @shared_task
@@ -12,3 +13,14 @@ def close_period(period_id: int) -> str:
         period, lambda percent, message: services.set_progress(period, percent, message)
     )
     return period.label
+
+
+@shared_task(
+    autoretry_for=(stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError),
+    retry_backoff=60,
+    max_retries=8,
+)
+def push_invoice_to_stripe(invoice_id: int) -> str | None:
+    """Push a closed invoice to Stripe; retried with the same idempotency keys on failure."""
+    record = stripe_sync.push_invoice(Invoice.objects.get(pk=invoice_id))
+    return record.stripe_invoice_id if record else None

@@ -217,6 +217,14 @@ ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES = env.int("ROBOTS_MISSED_SCHEDULE_GRACE_MIN
 # Unfinished work items due within this many hours (or overdue) raise a "deadline" alert.
 ROBOTS_DEADLINE_WARNING_HOURS = env.int("ROBOTS_DEADLINE_WARNING_HOURS", default=24)
 
+# --- Stripe (optional: card payment for members who choose it) ----------------------------
+
+# Empty key: nothing is pushed to Stripe. Empty webhook secret: the webhook answers 404.
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
 # --- Authentication ------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
