@@ -1,6 +1,6 @@
 """The office console, on the bare base domain (public schema)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.urls_common import urlpatterns as common
 from robots import views as robots_views
@@ -8,6 +8,7 @@ from tenants import views
 
 urlpatterns = [
     *common,
+    path("billing/", include("billing.urls")),
     path("runners/", robots_views.RunnerListView.as_view(), name="runners"),
     path("runners/<int:pk>/token/", robots_views.RunnerTokenView.as_view(), name="runner_token"),
     path("jobs/<int:pk>/stop/", robots_views.JobStopView.as_view(), name="job_stop"),
