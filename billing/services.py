@@ -435,7 +435,11 @@ def create_cost_pool(
 
 
 @transaction.atomic
-def update_cost_pool(pool: CostPool, **changes: Any) -> CostPool:
+def update_cost_pool(
+    pool: CostPool, *, limit_to_members: list[Organisation] | None = None, **changes: Any
+) -> CostPool:
+    """Change an open period's pool; ``limit_to_members`` (if given) replaces the members
+    it is limited to."""
     period = Period.objects.select_for_update().get(pk=pool.period_id)
     _ensure_open(period)
     pool = CostPool.objects.get(pk=pool.pk)
@@ -447,6 +451,8 @@ def update_cost_pool(pool: CostPool, **changes: Any) -> CostPool:
         raise ValidationError({"key_params": str(error)}) from None
     pool.full_clean()
     pool.save()
+    if limit_to_members is not None:
+        pool.limit_to_members.set(limit_to_members)
     return pool
 
 
