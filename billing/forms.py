@@ -18,30 +18,47 @@ MEMBER_KINDS = [
 ]
 
 
-class RateCardForm(forms.ModelForm):
-    monthly_fee = forms.DecimalField(
+class KronerField(forms.DecimalField):
+    """An amount typed the Danish way (1000,50) or with a decimal point."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class RateCardForm(forms.Form):
+    """A new rate card; overlaps are refused by ``services.create_rate_card``, naming the
+    other card."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    robot_minute_price = KronerField(
+        label=_("Price per robot minute (kr)"), min_value=0, decimal_places=4
+    )
+    staff_hour_price = KronerField(
+        label=_("Price per staff hour (kr)"), min_value=0, decimal_places=4
+    )
+    work_item_price = KronerField(
+        label=_("Price per work item (kr)"), min_value=0, decimal_places=4, initial=0
+    )
+    monthly_fee = KronerField(
         label=_("Monthly fee per deployment (kr)"), min_value=0, decimal_places=2, initial=0
     )
-
-    class Meta:
-        model = RateCard
-        fields = [
-            "name",
-            "valid_from",
-            "valid_to",
-            "robot_minute_price",
-            "staff_hour_price",
-            "work_item_price",
-            "runtime_rounding",
-        ]
-        widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_to": forms.DateInput(attrs={"type": "date"}),
-        }
+    runtime_rounding = forms.ChoiceField(
+        label=_("Runtime rounding"), choices=RateCard.Rounding.choices
+    )
 
     def service_fields(self) -> dict:
-        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        fields["deployment_monthly_fee_ore"] = kroner_to_ore(self.cleaned_data["monthly_fee"])
+        fields = dict(self.cleaned_data)
+        fields["deployment_monthly_fee_ore"] = kroner_to_ore(fields.pop("monthly_fee"))
         return fields
 
 
@@ -71,7 +88,7 @@ def _decimal(text: str) -> Decimal:
 
 class CostPoolForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    amount = forms.DecimalField(label=_("Amount (kr)"), decimal_places=2)
+    amount = KronerField(label=_("Amount (kr)"), decimal_places=2)
     key = forms.ChoiceField(label=_("Distribution key"), choices=KeyKind.choices)
     percentages = forms.CharField(
         label=_("Fixed percentages"),
@@ -184,7 +201,7 @@ class KeyFigureImportForm(forms.Form):
 
 class TimeEntryForm(forms.Form):
     work_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    hours = forms.DecimalField(label=_("Hours"), max_digits=7, decimal_places=2)
+    hours = KronerField(label=_("Hours"), max_digits=7, decimal_places=2)
     description = forms.CharField(label=_("Description"), max_length=300)
     organisation = forms.ModelChoiceField(label=_("Member"), queryset=Organisation.objects.none())
 

@@ -21,18 +21,21 @@ from tenants.views import SiteView, apply_errors
 
 class FinanceView(SiteView):
     """An office finance page: finance and office administrators read it; posting (changing
-    anything) takes the finance role."""
+    anything) takes one of ``post_capabilities`` (by default the finance role's)."""
 
     office_only = True
     capability = Capability.VIEW_BILLING
-    post_capability = Capability.MANAGE_BILLING
+    post_capabilities = (Capability.MANAGE_BILLING,)
 
     def dispatch(self, request, *args, **kwargs):
         if (
             request.method == "POST"
             and request.user.is_authenticated
             and request.tenant.is_office
-            and not can(request.user, request.tenant, self.post_capability)
+            and not any(
+                can(request.user, request.tenant, capability)
+                for capability in self.post_capabilities
+            )
         ):
             raise PermissionDenied(_("You do not have access to this page."))
         return super().dispatch(request, *args, **kwargs)
@@ -242,9 +245,10 @@ class CostPoolDeleteView(FinanceView):
 
 
 class KeyFigureListView(FinanceView):
-    """Every member's key figures; import more from a CSV file (all lines or none)."""
+    """Every member's key figures; finance and office administrators import more from a CSV
+    file (all lines or none)."""
 
-    post_capability = Capability.MANAGE_KEY_FIGURES
+    post_capabilities = (Capability.MANAGE_BILLING, Capability.MANAGE_KEY_FIGURES)
     template_name = "billing/key_figure_list.html"
 
     def page(self, request, form, status=200, errors=()):

@@ -334,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceLineKindEnum": "billing.models.InvoiceLine.Kind",
         "UsageEntryKindEnum": "billing.models.UsageEntry.Kind",
         "DistributionKeyEnum": "billing.models.KeyKind",
+        "OrganisationKindEnum": "tenants.models.Organisation.Kind",
     },
 }
 
