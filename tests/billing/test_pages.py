@@ -2,7 +2,7 @@
 refusals with their reasons, the close through the page with its progress, and constant
 query counts however many members, pools and invoices there are."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from billing import services, tasks
 from billing.models import CostPool, Invoice, InvoiceLine, KeyKind, Period, RateCard
 from tenants.models import KeyFigure, Organisation, Role
+from tests.billing.conftest import CPH, finished_job
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -309,3 +310,67 @@ def test_the_period_page_keeps_a_constant_query_count(office, period, finance, s
     assert response.content.decode().count('data-testid="invoice-lines"') == 8
     assert response.content.decode().count("data-pool=") == 2
     assert len(many) == len(few)
+
+
+@pytest.fixture
+def march_with_a_robot(aarhus, odense, period, make_deployment):
+    services.create_rate_card(
+        name="Takster 2025",
+        valid_from=date(2025, 1, 1),
+        robot_minute_price=Decimal("2.00"),
+        staff_hour_price=Decimal("800.00"),
+    )
+    robot = make_deployment(aarhus, name="Faktura-robot")
+    robot.created_at = datetime(2025, 2, 1, 9, tzinfo=CPH)
+    robot.save()
+    finished_job(robot, datetime(2025, 3, 3, 8, tzinfo=CPH), 90)
+    return services.create_cost_pool(period=period, name="Løn", amount_ore=100_000_00, key="equal")
+
+
+def test_preview_shows_the_drafts_and_what_changed(
+    office, aarhus, period, finance, march_with_a_robot, site_client
+):
+    client = site_client(office, finance)
+    first = client.post(f"/billing/periods/{period.pk}/preview/", **EN)
+    assert first.status_code == 200
+    html = first.content.decode()
+    assert 'data-testid="preview-changes"' in html
+    assert 'Aarhus Kommune</td><td class="align-text-right">–' in html
+    assert "Løn: 100.000,00 kr × 50,00 %" in html
+    assert "Draft" in html
+    again = client.post(f"/billing/periods/{period.pk}/preview/", **EN).content.decode()
+    assert "Nothing changed since the last preview." in again
+
+
+def test_a_closed_periods_pools_cannot_change_through_the_page(
+    office, period, finance, march_with_a_robot, site_client
+):
+    services.close_period(period)
+    client = site_client(office, finance)
+    pool = {"name": "Løn", "amount": "1", "key": KeyKind.EQUAL}
+    response = client.post(f"/billing/pools/{march_with_a_robot.pk}/", pool, **EN)
+    assert response.status_code == 400
+    assert "is closed and cannot change" in response.content.decode()
+    assert client.post(f"/billing/periods/{period.pk}/pools/new/", pool).status_code == 400
+    client.post(f"/billing/pools/{march_with_a_robot.pk}/delete/")
+    march_with_a_robot.refresh_from_db()
+    assert march_with_a_robot.amount_ore == 100_000_00
+
+
+def test_the_cost_page_shows_invoices_their_explanations_and_the_chart(
+    aarhus, period, march_with_a_robot, make_user, site_client
+):
+    tasks.close_period(period.pk)  # books the robot's runtime, then closes
+    owner = make_user("owner@aarhus.dk", aarhus, Role.PROCESS_OWNER)
+    html = site_client(aarhus, owner).get("/costs/", **EN).content.decode()
+    invoice = Invoice.objects.get(organisation=aarhus)
+    assert f'data-invoice="{invoice.pk}"' in html
+    assert "Løn: 100.000,00 kr × 50,00 %" in html
+    assert 'id="cost-chart-data"' in html and "vendor/chartjs/chart.umd.min.js" in html
+    assert '<th scope="col" class="align-text-right">Faktura-robot</th>' in html
+    row = html[html.index('data-month="2025-03"') :].split("</tr>")[0]
+    # 90 s = 2 started minutes × 2,00 kr; total incl. 25 % VAT of 50.004,00 kr.
+    assert "4,00 kr" in row
+    assert "62.505,00 kr" in row
+    other = Invoice.objects.exclude(organisation=aarhus).get()
+    assert f'data-invoice="{other.pk}"' not in html
