@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 from drf_spectacular.generators import SchemaGenerator
@@ -13,6 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from billing import services, tasks
 from billing.models import CostPool, Invoice, InvoiceLine, Period, RateCard, UsageEntry
 from tenants.models import Role
+from tests.billing.conftest import invoices_and_pools
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing/"
@@ -193,3 +196,16 @@ def test_only_office_finance_changes_billing(aarhus, office, make_user, site_cli
     assert client.post(f"{API}periods/{period.pk}/close/").status_code == 403
     assert client.post(f"{API}rate-cards/", {}).status_code == 403
     assert site_client(aarhus, member_finance).post(f"{API}rate-cards/", {}).status_code == 403
+
+
+def test_the_invoice_list_keeps_a_constant_query_count(office, finance, site_client):
+    period = services.get_period(MARCH)
+    client = site_client(office, finance)
+    invoices_and_pools(period, 2, 1)
+    client.get(f"{API}invoices/")
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(f"{API}invoices/").json()["results"]) == 2
+    invoices_and_pools(period, 6, 10)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(f"{API}invoices/").json()["results"]) == 8
+    assert len(many) == len(few)

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from billing import services, tasks
-from billing.models import CostPool, Invoice, InvoiceLine, KeyKind, Period, RateCard
-from tenants.models import KeyFigure, Organisation, Role
-from tests.billing.conftest import CPH, finished_job
+from billing.models import CostPool, Invoice, KeyKind, Period, RateCard
+from tenants.models import KeyFigure, Role
+from tests.billing.conftest import CPH, finished_job, invoices_and_pools
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -251,60 +251,14 @@ def test_a_close_missing_key_figures_is_refused_with_the_list(
     assert period.progress == 0
 
 
-def _invoices_and_pools(period, members, start):
-    """``members`` organisations without schemas (rows only), each with a draft invoice of two
-    lines, and a pool limited to them."""
-    organisations = Organisation.objects.bulk_create(
-        Organisation(
-            name=f"Medlem {n}", slug=f"medlem-{n}", schema_name=f"medlem_{n}", kind="municipality"
-        )
-        for n in range(start, start + members)
-    )
-    invoices = Invoice.objects.bulk_create(
-        Invoice(
-            period=period,
-            organisation=organisation,
-            vat_status="standard",
-            vat_rate=Decimal("0.25"),
-            subtotal_ore=100,
-            vat_ore=25,
-            total_ore=125,
-        )
-        for organisation in organisations
-    )
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            kind="pool_share",
-            description=f"Linje {position}",
-            quantity=1,
-            unit="stk",
-            unit_price=Decimal("0.50"),
-            amount_ore=50,
-        )
-        for invoice in invoices
-        for position in (1, 2)
-    )
-    pool = services.create_cost_pool(
-        period=period,
-        name=f"Pulje {start}",
-        amount_ore=1000,
-        key="fixed",
-        key_params={"percentages": {str(organisations[0].pk): "100"}},
-        limit_to_members=organisations,
-    )
-    return pool
-
-
 def test_the_period_page_keeps_a_constant_query_count(office, period, finance, site_client):
     client = site_client(office, finance)
-    _invoices_and_pools(period, 2, 1)
+    invoices_and_pools(period, 2, 1)
     url = f"/billing/periods/{period.pk}/"
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
-    _invoices_and_pools(period, 6, 10)
+    invoices_and_pools(period, 6, 10)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.content.decode().count('data-testid="invoice-lines"') == 8
