@@ -249,6 +249,12 @@ def test_a_close_missing_key_figures_is_refused_with_the_list(
     period.refresh_from_db()
     assert period.status == Period.Status.OPEN
     assert period.progress == 0
+    # Should the figures go missing after the close was started, the task records why.
+    tasks.close_period(period.pk)
+    progress = client.get(f"/billing/periods/{period.pk}/progress/", **EN).content.decode()
+    assert 'data-testid="close-refused"' in progress
+    assert "Aarhus Kommune" in progress
+    assert Period.objects.get(pk=period.pk).status == Period.Status.OPEN
 
 
 def test_the_period_page_keeps_a_constant_query_count(office, period, finance, site_client):
