@@ -4,10 +4,20 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from billing.keys import PeriodMember
-from billing.models import Adjustment, Invoice, Period, RateCard, UsageEntry
+from billing.models import (
+    Adjustment,
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    Period,
+    RateCard,
+    TimeEntry,
+    UsageEntry,
+)
 from tenants.models import KeyFigure, Organisation
 
 
@@ -78,3 +88,115 @@ def invoices_of(period: Period):
         .prefetch_related("lines")
         .order_by("number", "organisation__name")
     )
+
+
+def periods():
+    return Period.objects.annotate(
+        invoice_count=Count("invoices", filter=Q(invoices__kind=Invoice.Kind.INVOICE)),
+        pool_count=Count("pools", distinct=True),
+    ).order_by("-month")
+
+
+def current_period() -> Period | None:
+    """The period of this month, if anything has been booked or planned in it."""
+    return Period.objects.filter(month=timezone.localdate().replace(day=1)).first()
+
+
+def rate_cards():
+    return RateCard.objects.prefetch_related("robot_prices__robot").order_by("-valid_from")
+
+
+def pools_of(period: Period):
+    return (
+        CostPool.objects.filter(period=period)
+        .select_related("period")
+        .prefetch_related("limit_to_members")
+        .order_by("pk")
+    )
+
+
+def key_figures():
+    return KeyFigure.objects.select_related("organisation").order_by(
+        "organisation__name", "kind", "-valid_from"
+    )
+
+
+def time_entries():
+    return TimeEntry.objects.select_related(
+        "staff", "organisation", "order__organisation", "idea", "approved_by"
+    ).order_by("-work_date", "-pk")
+
+
+def billable_members():
+    return Organisation.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME).order_by("name")
+
+
+def invoices_for(site: Organisation):
+    """The office sees every invoice (drafts too); a member its own numbered ones."""
+    invoices = Invoice.objects.select_related("organisation", "period", "credits")
+    if not site.is_office:
+        invoices = invoices.filter(organisation=site, number__isnull=False)
+    return invoices.prefetch_related("lines").order_by("-period__month", "number", "pk")
+
+
+def usage_for(site: Organisation):
+    """What is booked so far in this month's period: a member's own, or everyone's."""
+    period = current_period()
+    if period is None:
+        return UsageEntry.objects.none()
+    entries = UsageEntry.objects.filter(period=period).select_related(
+        "deployment", "organisation", "period"
+    )
+    if not site.is_office:
+        entries = entries.filter(organisation=site)
+    return entries.order_by("occurred_on", "pk")
+
+
+def usage_summary(entries) -> list[dict]:
+    """The entries summed per kind (quantity, and the amount where already priced)."""
+    labels = dict(UsageEntry.Kind.choices)
+    rows = (
+        entries.order_by()
+        .values("kind")
+        .annotate(quantity=Sum("quantity"), amount_ore=Sum("amount_ore"), count=Count("pk"))
+        .order_by("kind")
+    )
+    return [{**row, "label": labels.get(row["kind"], row["kind"])} for row in rows]
+
+
+def cost_history(organisation: Organisation) -> dict:
+    """The member's invoiced cost per month (credit notes subtracted) and per robot
+    (deployment) per month, from its numbered invoices, oldest month first."""
+    invoices = (
+        Invoice.objects.filter(organisation=organisation, number__isnull=False)
+        .values("period__month", "kind")
+        .annotate(total=Sum("total_ore"))
+    )
+    per_month: dict[date, int] = {}
+    for row in invoices:
+        sign = -1 if row["kind"] == Invoice.Kind.CREDIT_NOTE else 1
+        month = row["period__month"]
+        per_month[month] = per_month.get(month, 0) + sign * row["total"]
+    robot_rows = (
+        InvoiceLine.objects.filter(
+            invoice__organisation=organisation,
+            invoice__number__isnull=False,
+            invoice__kind=Invoice.Kind.INVOICE,
+            kind=InvoiceLine.Kind.ROBOT_USAGE,
+        )
+        .values("invoice__period__month", "deployment__name")
+        .annotate(amount=Sum("amount_ore"))
+    )
+    per_robot: dict[str, dict[date, int]] = {}
+    for row in robot_rows:
+        name = row["deployment__name"] or "–"
+        per_robot.setdefault(name, {})[row["invoice__period__month"]] = row["amount"]
+    months = sorted(per_month)
+    return {
+        "months": months,
+        "totals": [per_month[month] for month in months],
+        "robots": {
+            name: [amounts.get(month, 0) for month in months]
+            for name, amounts in sorted(per_robot.items())
+        },
+    }

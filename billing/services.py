@@ -35,7 +35,8 @@ from billing.models import (
 from billing.money import ORE_PER_KRONE, format_kr, format_number, format_price, round_half_up
 from robots.models import Deployment, Job
 from robots.workitems.models import WorkItem
-from tenants.models import Organisation
+from tenants import services as tenants_services
+from tenants.models import KeyFigure, Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -434,7 +435,11 @@ def create_cost_pool(
 
 
 @transaction.atomic
-def update_cost_pool(pool: CostPool, **changes: Any) -> CostPool:
+def update_cost_pool(
+    pool: CostPool, *, limit_to_members: list[Organisation] | None = None, **changes: Any
+) -> CostPool:
+    """Change an open period's pool; ``limit_to_members`` (if given) replaces the members
+    it is limited to."""
     period = Period.objects.select_for_update().get(pk=pool.period_id)
     _ensure_open(period)
     pool = CostPool.objects.get(pk=pool.pk)
@@ -446,6 +451,8 @@ def update_cost_pool(pool: CostPool, **changes: Any) -> CostPool:
         raise ValidationError({"key_params": str(error)}) from None
     pool.full_clean()
     pool.save()
+    if limit_to_members is not None:
+        pool.limit_to_members.set(limit_to_members)
     return pool
 
 
@@ -671,3 +678,82 @@ def set_financing_model(period: Period, financing_model: str) -> Period:
     period.full_clean()
     period.save(update_fields=["financing_model"])
     return period
+
+
+# --- Key figures from CSV -----------------------------------------------------------------
+
+KEY_FIGURE_COLUMNS = ("organisation", "kind", "value", "valid_from")
+
+
+def _parse_figure_value(text: str) -> Decimal:
+    """Danish notation: dots group thousands, the comma is the decimal mark."""
+    return Decimal(text.replace(".", "").replace(",", "."))
+
+
+def _parse_figure_date(text: str) -> date:
+    """YYYY-MM-DD or the Danish DD.MM.YYYY; ValueError otherwise."""
+    if "." in text:
+        day, month, year = text.split(".")
+        return date(int(year), int(month), int(day))
+    return date.fromisoformat(text)
+
+
+@transaction.atomic
+def import_key_figures(text: str, *, source: str = "") -> int:
+    """Import ``organisation;kind;value;valid_from`` lines (semicolon CSV, an optional header,
+    organisation by slug or CVR). Every line is checked first: one bad line refuses the
+    whole file, naming each bad line, and nothing is imported. Returns how many were set."""
+    by_key = {}
+    for organisation in Organisation.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME):
+        by_key[organisation.slug] = organisation
+        by_key[organisation.cvr] = organisation
+    kinds = {str(value): value for value in KeyFigure.Kind.values}
+    rows, errors = [], []
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        cells = [cell.strip() for cell in line.split(";")]
+        if not any(cells) or (number == 1 and cells[0].lower() == "organisation"):
+            continue
+        if len(cells) != len(KEY_FIGURE_COLUMNS):
+            errors.append(
+                _("Line %(line)d: expected 4 columns (organisation;kind;value;valid_from).")
+                % {"line": number}
+            )
+            continue
+        name, kind, value, valid_from = cells
+        problems = []
+        if name not in by_key:
+            problems.append(_("unknown organisation “%(name)s”") % {"name": name})
+        if kind not in kinds:
+            problems.append(
+                _("unknown kind “%(kind)s” (use %(kinds)s)")
+                % {"kind": kind, "kinds": ", ".join(kinds)}
+            )
+        try:
+            amount = _parse_figure_value(value)
+        except ArithmeticError:
+            problems.append(_("“%(value)s” is not a number") % {"value": value})
+        else:
+            if not amount.is_finite() or amount < 0:
+                problems.append(_("a key figure must be a number of zero or more"))
+        try:
+            day = _parse_figure_date(valid_from)
+        except ValueError:
+            problems.append(
+                _("“%(date)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)") % {"date": valid_from}
+            )
+        if problems:
+            errors.append(
+                _("Line %(line)d: %(problems)s.")
+                % {"line": number, "problems": "; ".join(problems)}
+            )
+        else:
+            rows.append((by_key[name], kinds[kind], amount, day))
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("The file has no key figures."))
+    for organisation, kind, value, valid_from in rows:
+        tenants_services.set_key_figure(
+            organisation=organisation, kind=kind, value=value, valid_from=valid_from, source=source
+        )
+    return len(rows)

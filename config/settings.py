@@ -337,6 +337,12 @@ SPECTACULAR_SETTINGS = {
         "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
         "AlertStateEnum": "robots.monitoring.models.Alert.State",
         "AlertKindEnum": "robots.monitoring.models.Alert.Kind",
+        "PeriodStatusEnum": "billing.models.Period.Status",
+        "InvoiceKindEnum": "billing.models.Invoice.Kind",
+        "InvoiceLineKindEnum": "billing.models.InvoiceLine.Kind",
+        "UsageEntryKindEnum": "billing.models.UsageEntry.Kind",
+        "DistributionKeyEnum": "billing.models.KeyKind",
+        "OrganisationKindEnum": "tenants.models.Organisation.Kind",
     },
 }
 

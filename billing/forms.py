@@ -1,0 +1,210 @@
+"""Forms of the finance pages. They parse what people type (kroner, "slug=25" lines) into
+what the services take; the services decide what is allowed."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing import selectors
+from billing.models import CostPool, KeyKind, RateCard
+from billing.money import kroner_to_ore
+from tenants.models import KeyFigure, Organisation
+
+MEMBER_KINDS = [
+    (value, label)
+    for value, label in Organisation.Kind.choices
+    if value != Organisation.Kind.OFFICE
+]
+
+
+class KronerField(forms.DecimalField):
+    """An amount typed the Danish way (1000,50) or with a decimal point."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class RateCardForm(forms.Form):
+    """A new rate card; overlaps are refused by ``services.create_rate_card``, naming the
+    other card."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    robot_minute_price = KronerField(
+        label=_("Price per robot minute (kr)"), min_value=0, decimal_places=4
+    )
+    staff_hour_price = KronerField(
+        label=_("Price per staff hour (kr)"), min_value=0, decimal_places=4
+    )
+    work_item_price = KronerField(
+        label=_("Price per work item (kr)"), min_value=0, decimal_places=4, initial=0
+    )
+    monthly_fee = KronerField(
+        label=_("Monthly fee per deployment (kr)"), min_value=0, decimal_places=2, initial=0
+    )
+    runtime_rounding = forms.ChoiceField(
+        label=_("Runtime rounding"), choices=RateCard.Rounding.choices
+    )
+
+    def service_fields(self) -> dict:
+        fields = dict(self.cleaned_data)
+        fields["deployment_monthly_fee_ore"] = kroner_to_ore(fields.pop("monthly_fee"))
+        return fields
+
+
+def _parse_lines(text: str, label: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, equals, value = line.partition("=")
+        if not equals:
+            raise forms.ValidationError(
+                _("Write each %(what)s as name=value, one per line.") % {"what": label}
+            )
+        pairs.append((name.strip(), value.strip().replace(",", ".")))
+    return pairs
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise forms.ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+    if not value.is_finite():
+        raise forms.ValidationError(_("“%(value)s” is not a number.") % {"value": text})
+    return value
+
+
+class CostPoolForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    amount = KronerField(label=_("Amount (kr)"), decimal_places=2)
+    key = forms.ChoiceField(label=_("Distribution key"), choices=KeyKind.choices)
+    percentages = forms.CharField(
+        label=_("Fixed percentages"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For fixed percentages: one member per line, e.g. aarhus=25. Sum: 100."),
+    )
+    band_figure = forms.ChoiceField(
+        label=_("Key figure of the bands"),
+        required=False,
+        choices=[("", "–"), *KeyFigure.Kind.choices],
+    )
+    bands = forms.CharField(
+        label=_("Bands"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For bands: one per line, upper limit=factor, the last without a limit, e.g. "
+            "150000=1 and =0.5."
+        ),
+    )
+    limit_to_kinds = forms.MultipleChoiceField(
+        label=_("Only members of kind"),
+        required=False,
+        choices=MEMBER_KINDS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    limit_to_members = forms.ModelMultipleChoiceField(
+        label=_("Only these members"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(selectors.billable_members())
+        self.fields["limit_to_members"].queryset = selectors.billable_members()
+
+    @classmethod
+    def initial_of(cls, pool: CostPool) -> dict:
+        slugs = dict(selectors.billable_members().values_list("pk", "slug"))
+        params = pool.key_params or {}
+        return {
+            "name": pool.name,
+            "amount": Decimal(pool.amount_ore) / 100,
+            "key": pool.key,
+            "percentages": "\n".join(
+                f"{slugs.get(int(pk), pk)}={value}"
+                for pk, value in (params.get("percentages") or {}).items()
+            ),
+            "band_figure": params.get("figure", ""),
+            "bands": "\n".join(
+                f"{'' if band['up_to'] is None else band['up_to']}={band['factor']}"
+                for band in params.get("bands") or []
+            ),
+            "limit_to_kinds": pool.limit_to_kinds,
+            "limit_to_members": list(pool.limit_to_members.all()),
+        }
+
+    def clean_percentages(self):
+        by_slug = {member.slug: member.pk for member in self.members}
+        percentages = {}
+        for slug, value in _parse_lines(self.cleaned_data["percentages"], _("percentage")):
+            if slug not in by_slug:
+                raise forms.ValidationError(_("Unknown member “%(slug)s”.") % {"slug": slug})
+            percentages[str(by_slug[slug])] = str(_decimal(value))
+        return percentages
+
+    def clean_bands(self):
+        return [
+            {"up_to": str(_decimal(limit)) if limit else None, "factor": str(_decimal(factor))}
+            for limit, factor in _parse_lines(self.cleaned_data["bands"], _("band"))
+        ]
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        params = {}
+        if data["key"] == KeyKind.FIXED:
+            params = {"percentages": data["percentages"]}
+        elif data["key"] == KeyKind.BANDED:
+            params = {"figure": data["band_figure"], "bands": data["bands"]}
+        return {
+            "name": data["name"],
+            "amount_ore": kroner_to_ore(data["amount"]),
+            "key": data["key"],
+            "key_params": params,
+            "limit_to_kinds": data["limit_to_kinds"],
+            "limit_to_members": list(data["limit_to_members"]),
+        }
+
+
+class KeyFigureImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Semicolon-separated, UTF-8: organisation;kind;value;valid_from — organisation by "
+            "slug or CVR, kind population, housing_units or employees, value with decimal "
+            "comma, date as YYYY-MM-DD."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+
+
+class TimeEntryForm(forms.Form):
+    work_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = KronerField(label=_("Hours"), max_digits=7, decimal_places=2)
+    description = forms.CharField(label=_("Description"), max_length=300)
+    organisation = forms.ModelChoiceField(label=_("Member"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = selectors.billable_members()

@@ -1,0 +1,162 @@
+from rest_framework import serializers
+
+from billing.models import (
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    KeyKind,
+    Period,
+    RateCard,
+    UsageEntry,
+)
+from tenants.models import Organisation
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Period
+        fields = [
+            "id",
+            "month",
+            "label",
+            "status",
+            "financing_model",
+            "progress",
+            "progress_message",
+            "previewed_at",
+            "closed_at",
+            "exported_at",
+        ]
+        read_only_fields = fields
+
+
+class PreviewChangeSerializer(serializers.Serializer):
+    before = serializers.IntegerField(allow_null=True, help_text="Total in øre, or none.")
+    after = serializers.IntegerField(allow_null=True, help_text="Total in øre, or none.")
+
+
+class PreviewSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        child=PreviewChangeSerializer(),
+        help_text="Per organisation id: its total at the last preview and now.",
+    )
+
+
+class RateCardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RateCard
+        fields = [
+            "id",
+            "name",
+            "valid_from",
+            "valid_to",
+            "robot_minute_price",
+            "staff_hour_price",
+            "work_item_price",
+            "deployment_monthly_fee_ore",
+            "runtime_rounding",
+            "robot_minute_tiers",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        # The service refuses overlaps with a clear message (the constraint guards races).
+        validators = []
+
+
+class CostPoolSerializer(serializers.ModelSerializer):
+    period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all())
+    key = serializers.ChoiceField(choices=KeyKind.choices)
+    limit_to_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=Organisation.Kind.choices),
+        required=False,
+    )
+    limit_to_members = serializers.SlugRelatedField(
+        slug_field="slug", many=True, required=False, queryset=Organisation.objects.all()
+    )
+
+    class Meta:
+        model = CostPool
+        fields = [
+            "id",
+            "period",
+            "name",
+            "amount_ore",
+            "key",
+            "key_params",
+            "limit_to_kinds",
+            "limit_to_members",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+        validators = []
+
+
+class CostPoolUpdateSerializer(CostPoolSerializer):
+    """A pool stays in its period; the rest can change while the period is open."""
+
+    period = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "position",
+            "kind",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount_ore",
+            "pool",
+            "deployment",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="period.label", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "period",
+            "organisation",
+            "kind",
+            "number",
+            "credits",
+            "reason",
+            "issued_on",
+            "due_on",
+            "vat_rate",
+            "subtotal_ore",
+            "vat_ore",
+            "total_ore",
+            "paid_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class UsageEntrySerializer(serializers.ModelSerializer):
+    period = serializers.CharField(source="period.label", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = UsageEntry
+        fields = [
+            "id",
+            "period",
+            "organisation",
+            "kind",
+            "occurred_on",
+            "deployment",
+            "quantity",
+            "unit_price",
+            "amount_ore",
+            "description",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,21 @@
+"""The finance pages of the office console."""
+
+from django.urls import path
+
+from billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("periods/", views.PeriodListView.as_view(), name="period_list"),
+    path("periods/<int:pk>/", views.PeriodDetailView.as_view(), name="period_detail"),
+    path("periods/<int:pk>/preview/", views.PeriodPreviewView.as_view(), name="period_preview"),
+    path("periods/<int:pk>/close/", views.PeriodCloseView.as_view(), name="period_close"),
+    path("periods/<int:pk>/progress/", views.PeriodProgressView.as_view(), name="period_progress"),
+    path("periods/<int:pk>/pools/new/", views.CostPoolCreateView.as_view(), name="pool_create"),
+    path("pools/<int:pk>/", views.CostPoolEditView.as_view(), name="pool_edit"),
+    path("pools/<int:pk>/delete/", views.CostPoolDeleteView.as_view(), name="pool_delete"),
+    path("rate-cards/", views.RateCardListView.as_view(), name="rate_card_list"),
+    path("key-figures/", views.KeyFigureListView.as_view(), name="key_figure_list"),
+    path("time/", views.TimeEntryListView.as_view(), name="time_entry_list"),
+    path("time/<int:pk>/approve/", views.TimeEntryApproveView.as_view(), name="time_approve"),
+]
