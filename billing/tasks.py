@@ -1,9 +1,21 @@
 import stripe
 from celery import shared_task
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from billing import services, stripe_sync
 from billing.models import Invoice, Period
+
+
+@shared_task
+def book_usage_so_far() -> dict[str, int]:
+    """Beat, every few minutes: book this month's finished runs and processed work items,
+    so members see their usage so far while the period is open (idempotent)."""
+    period = services.get_period(services.month_of(timezone.localdate()))
+    return {
+        "jobs": services.record_jobs_usage(period),
+        "work_items": services.record_work_items(period),
+    }
 
 
 @shared_task

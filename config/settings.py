@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.abandon_stuck_items_everywhere",
         "schedule": 300.0,
     },
+    "book-usage-so-far": {
+        "task": "billing.tasks.book_usage_so_far",
+        "schedule": 300.0,
+    },
     "read-waiting-uploads": {
         "task": "robots.tasks.read_waiting_uploads_everywhere",
         "schedule": 120.0,
