@@ -2,8 +2,11 @@ import pytest
 from allauth.socialaccount.models import SocialApp
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing import services as billing
+from billing.models import Invoice, RateCard
 from catalog.intake.models import Idea
 from catalog.models import RobotVersion
 from catalog.orders.models import Order
@@ -57,6 +60,11 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
         "Fakturaer til kontering": 27,
     }
     assert active.get(robot_version__robot__slug="fakturakontering").queue_trigger_min_items == 1
+    # Billing: a rate card and this month's pools whose keys every member has figures for.
+    period = billing.get_period(billing.month_of(timezone.localdate()))
+    assert period.pools.count() == 4 and RateCard.objects.count() == 1
+    preview = billing.preview_period(period)
+    assert Invoice.objects.filter(period=period).count() == 7, preview
     before = snapshot()
     call_command("load_demo")
     assert snapshot() == before

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from catalog.intake import demo as intake_demo
 from catalog.orders import demo as orders_demo
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         orders = orders_demo.load()
         ideas = intake_demo.load()
         items = workitems_demo.load()
+        pools = billing_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -26,3 +28,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Added {orders} demo orders and {ideas} demo ideas.")
         if items:
             self.stdout.write(f"Added {items} demo work items to the members' queues.")
+        if pools:
+            self.stdout.write(f"Added a rate card and {pools} cost pools for this month.")

@@ -1,0 +1,58 @@
+"""Demo billing for `make run`: the partnership's rate card and this month's cost pools, one
+for each kind of key, so the finance pages and each member's cost page have something to
+show. Loaded once: when a rate card exists, nothing changes."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import services
+from billing.models import KeyKind, RateCard
+from tenants.models import KeyFigure, Organisation
+
+KOMBIT_BANDS = {
+    "figure": KeyFigure.Kind.POPULATION,
+    "bands": [{"up_to": 150_000, "factor": "1"}, {"up_to": None, "factor": "0.5"}],
+}
+LICENCE_SHARES = {"aarhus": 25, "odense": 15, "aalborg": 15, "vejle": 10, "aab": 15}
+LICENCE_SHARES |= {"fsb": 10, "lejerbo": 10}
+# (name, amount in øre, key, key parameters, limited to kinds); every member has the figures
+# its pools need, so the month can be previewed and closed at once.
+POOLS = [
+    ("Løn til robotkontoret", 120_000_000, KeyKind.EQUAL, {}, []),
+    ("Licenser (RPA og ML)", 30_000_000, KeyKind.FIXED, None, []),
+    ("Fælles infrastruktur", 20_000_000, KeyKind.BANDED, KOMBIT_BANDS, ["municipality"]),
+    ("Boligsystem-integrationer", 8_000_000, KeyKind.HOUSING_UNITS, {}, ["housing"]),
+]
+
+
+@transaction.atomic
+def load() -> int:
+    """Create the rate card and this month's pools; returns how many pools were new."""
+    if RateCard.objects.exists():
+        return 0
+    services.create_rate_card(
+        name="Takster 2026",
+        valid_from=date(2026, 1, 1),
+        robot_minute_price=Decimal("1.50"),
+        staff_hour_price=Decimal("750.00"),
+        work_item_price=Decimal("0.25"),
+        deployment_monthly_fee_ore=150_000,
+    )
+    period = services.get_period(services.month_of(timezone.localdate()))
+    shares = {
+        str(organisation.pk): LICENCE_SHARES[organisation.slug]
+        for organisation in Organisation.objects.filter(slug__in=LICENCE_SHARES)
+    }
+    for name, amount_ore, key, params, kinds in POOLS:
+        services.create_cost_pool(
+            period=period,
+            name=name,
+            amount_ore=amount_ore,
+            key=key,
+            key_params={"percentages": shares} if params is None else params,
+            limit_to_kinds=kinds,
+        )
+    return len(POOLS)
