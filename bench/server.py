@@ -26,13 +26,19 @@ START_TIMEOUT_SECONDS = 30
 
 
 def database_url() -> str:
-    """The URL of the database this process is connected to (the test database under pytest)."""
+    """The URL of the database this process is connected to (the test database under pytest).
+
+    The embedded PostgreSQL listens on a Unix socket: its folder goes in ``?host=``, which
+    becomes the connection's host option."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
     if db.get("PASSWORD"):
         credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{credentials}@/{db['NAME']}?host={quote(host, safe='/')}"
     port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}{port}/{db['NAME']}"
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
 
 
 def free_port() -> int:
