@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from billing import services
 from billing.models import Period
-from tenants.models import Role
+from tenants.models import Organisation, Role
 from tests.billing.test_example_partnership import MARCH, partnership  # noqa: F401
 from tests.billing.test_exports import closed  # noqa: F401
 
@@ -162,3 +162,13 @@ def test_a_member_downloads_its_own_invoices_only(closed, aarhus, odense, make_u
     assert client.get(f"/costs/invoices/{b.pk}.pdf").status_code == 404
     plain = make_user("member@aarhus.dk", aarhus, Role.MEMBER)
     assert site_client(aarhus, plain).get(f"/costs/invoices/{a.pk}.pdf").status_code == 403
+
+
+def test_a_peppol_download_that_cannot_be_built_says_why(closed, office, finance, site_client):
+    period, *_invoices = closed
+    Organisation.objects.filter(pk=office.pk).update(vat_status=Organisation.VatStatus.EXEMPT)
+    response = site_client(office, finance).get(
+        f"/billing/periods/{period.pk}/downloads/peppol.zip", **EN
+    )
+    assert response.status_code == 400
+    assert "the office is not VAT registered" in response.content.decode()
