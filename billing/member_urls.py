@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from billing import views
+from billing import downloads, views
 
 app_name = "billing"
-urlpatterns = [path("", views.CostsView.as_view(), name="costs")]
+urlpatterns = [
+    path("", views.CostsView.as_view(), name="costs"),
+    path(
+        "invoices/<int:pk>.pdf",
+        downloads.MemberInvoicePdfView.as_view(),
+        name="invoice_pdf",
+    ),
+]

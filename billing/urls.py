@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from billing import views
+from billing import downloads, views
 
 app_name = "billing"
 urlpatterns = [
@@ -11,6 +11,31 @@ urlpatterns = [
     path("periods/<int:pk>/preview/", views.PeriodPreviewView.as_view(), name="period_preview"),
     path("periods/<int:pk>/close/", views.PeriodCloseView.as_view(), name="period_close"),
     path("periods/<int:pk>/progress/", views.PeriodProgressView.as_view(), name="period_progress"),
+    path(
+        "periods/<int:pk>/exported/",
+        downloads.PeriodExportedView.as_view(),
+        name="period_exported",
+    ),
+    path(
+        "periods/<int:pk>/downloads/<str:archive>.zip",
+        downloads.ArchiveDownloadView.as_view(),
+        name="download_archive",
+    ),
+    path(
+        "periods/<int:pk>/downloads/<str:table>.csv",
+        downloads.TableCsvView.as_view(),
+        name="download_csv",
+    ),
+    path(
+        "periods/<int:pk>/downloads/tables.xlsx",
+        downloads.TablesXlsxView.as_view(),
+        name="download_xlsx",
+    ),
+    path(
+        "periods/<int:pk>/invoices/<int:invoice_pk>.pdf",
+        downloads.InvoicePdfView.as_view(),
+        name="download_invoice",
+    ),
     path("periods/<int:pk>/pools/new/", views.CostPoolCreateView.as_view(), name="pool_create"),
     path("pools/<int:pk>/", views.CostPoolEditView.as_view(), name="pool_edit"),
     path("pools/<int:pk>/delete/", views.CostPoolDeleteView.as_view(), name="pool_delete"),
