@@ -10,10 +10,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import invoice_pdfs, job_claims, provisioning, work_items
+    from bench import billing_close, invoice_pdfs, job_claims, provisioning, work_items
 
     call_command("migrate_all", verbosity=0)
-    for benchmark in (provisioning, job_claims, work_items, invoice_pdfs):
+    for benchmark in (provisioning, job_claims, work_items, invoice_pdfs, billing_close):
         print(benchmark.report(benchmark.run()))
 
 

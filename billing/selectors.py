@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from billing.keys import PeriodMember
@@ -34,7 +34,8 @@ def period_members(period: Period) -> list[PeriodMember]:
     """Who is billed in the period: members by their term (or, without a term, every active
     member), plus anyone with usage or adjustments booked in it. ``days`` is the number of
     days of the period the organisation was a member (0 if it only has usage to pay)."""
-    booked = Q(usage_entries__period=period) | Q(
+    # EXISTS, not a join: a join with the ledger and DISTINCT would read every usage row.
+    booked = Exists(UsageEntry.objects.filter(period=period, organisation=OuterRef("pk"))) | Q(
         pk__in=Adjustment.objects.filter(period=period).values("organisation")
     )
     organisations = (
@@ -46,7 +47,6 @@ def period_members(period: Period) -> list[PeriodMember]:
             | booked
         )
         .select_related("billing_term")
-        .distinct()
         .order_by("pk")
     )
     members = []

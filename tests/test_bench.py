@@ -3,11 +3,11 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from bench import invoice_pdfs, job_claims, provisioning, work_items
-from billing.models import Invoice, InvoiceLine, Period
+from bench import billing_close, invoice_pdfs, job_claims, provisioning, work_items
+from billing.models import CostPool, Invoice, InvoiceLine, Period, RateCard, UsageEntry
 from catalog.models import AuditEvent, Robot
 from robots.models import Deployment, Job, Runner
-from tenants.models import Organisation, User
+from tenants.models import KeyFigure, Organisation, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,3 +65,15 @@ def test_invoice_pdfs_benchmark_renders_both_ways_and_writes_nothing(office):
     assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
     assert not Period.objects.exists()
     assert list(Organisation.objects.values_list("kind", flat=True)) == ["office"]
+
+
+def test_billing_close_benchmark_closes_a_period_and_rolls_everything_back(office):
+    result = billing_close.run(organisations=5, usage_rows=200, pools=3)
+    assert result.invoices == 5 and result.raw_seconds > 0 and result.close_seconds > 0
+    report = billing_close.report(result)
+    assert "ratio close / raw" in report and "200 usage rows" in report
+    assert not Organisation.objects.filter(slug__startswith=billing_close.SLUG_PREFIX).exists()
+    assert not UsageEntry.objects.exists() and not KeyFigure.objects.exists()
+    assert not Period.objects.exists() and not CostPool.objects.exists()
+    assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
+    assert not RateCard.objects.exists() and not AuditEvent.objects.exists()
