@@ -122,6 +122,7 @@ def test_finance_manages_rate_cards_pools_and_periods(
     aarhus, odense, office, finance, site_client, django_capture_on_commit_callbacks
 ):
     client = site_client(office, finance)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the refusals below are read in English
     card = {
         "name": "Takster 2025",
         "valid_from": "2025-01-01",
@@ -135,7 +136,9 @@ def test_finance_manages_rate_cards_pools_and_periods(
         client.post(f"{API}rate-cards/", card, content_type="application/json").status_code == 201
     )
     overlapping = client.post(
-        f"{API}rate-cards/", {**card, "valid_from": "2025-06-01"}, content_type="application/json"
+        f"{API}rate-cards/",
+        {**card, "valid_from": "2025-06-01"},
+        content_type="application/json",
     )
     assert overlapping.status_code == 400
     assert "overlaps" in str(overlapping.json()["error"]["fields"])

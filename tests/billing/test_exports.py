@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from lxml import etree
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -58,10 +59,12 @@ def validate(*files: Path) -> str:
 
 
 def export(export_format: str, out: Path, month: str = "2025-03") -> str:
+    """Run the command as an English-speaking finance officer would (messages in English)."""
     stdout = io.StringIO()
-    call_command(
-        "export_invoices", month, "--format", export_format, "--out", str(out), stdout=stdout
-    )
+    with translation.override("en"):
+        call_command(
+            "export_invoices", month, "--format", export_format, "--out", str(out), stdout=stdout
+        )
     return stdout.getvalue()
 
 
