@@ -115,11 +115,10 @@ def site_client():
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
-def use_broker(url: str, **options) -> None:
-    """Point this process's Celery app at ``url``. The app keeps its producer pool for the
-    process's life; dropping our references to it makes the next message go to ``url``
+def _use_broker(**options) -> None:
+    """Change this process's Celery broker options. The app keeps its producer pool for the
+    process's life; dropping our references to it makes the next message use the new options
     (kombu keeps one pool per broker URL, so the working one is found again)."""
-    celery_app.conf.broker_url = url
     celery_app.conf.update(options)
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
@@ -127,12 +126,19 @@ def use_broker(url: str, **options) -> None:
 
 @contextlib.contextmanager
 def broker_unreachable():
-    """Within the block, publishing a task fails at once, as when the broker is down."""
+    """Within the block, publishing a task fails at once, as when the broker is down.
+
+    Messages are sent to the *write* URL: CELERY_BROKER_URL in the environment (CI's second
+    run) wins over a changed ``broker_url``, but not over ``broker_write_url``."""
     conf = celery_app.conf
-    working = (conf.broker_url, conf.broker_connection_retry, conf.broker_connection_timeout)
-    use_broker(UNREACHABLE_BROKER, broker_connection_retry=False, broker_connection_timeout=1)
+    names = ("broker_write_url", "broker_connection_retry", "broker_connection_timeout")
+    saved = {name: conf.get(name) for name in names}
+    _use_broker(
+        broker_write_url=UNREACHABLE_BROKER,
+        broker_connection_retry=False,
+        broker_connection_timeout=1,
+    )
     try:
         yield
     finally:
-        url, retry, timeout = working
-        use_broker(url, broker_connection_retry=retry, broker_connection_timeout=timeout)
+        _use_broker(**saved)

@@ -84,8 +84,10 @@ def submit_login(page, email, password=PASSWORD):
     """Fill in and send the login form on the current page."""
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.click("form [type=submit]")
-    page.wait_for_load_state()
+    # Wait for the answer to the POST itself: waiting for "load" right after the click can
+    # return at once, still on the login page, when the machine is busy.
+    with page.expect_navigation():
+        page.click("form [type=submit]")
 
 
 def sign_in(page, url, email, password=PASSWORD):
