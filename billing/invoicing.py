@@ -10,14 +10,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Func, Prefetch, Q, Sum, Value
+from django.db.models import F, Func, Q, Sum, Value
 from django.utils.translation import gettext as _
 
 from billing import selectors
-from billing.allocation import allocate
+from billing.allocation import allocate, integer_weights
 from billing.keys import PeriodMember, pool_members, weigh
 from billing.models import (
     Adjustment,
+    CostPool,
     FinancingModel,
     InvoiceLine,
     Period,
@@ -32,6 +33,9 @@ VAT_RATES = {
     Organisation.VatStatus.STANDARD: Decimal("0.25"),
     Organisation.VatStatus.EXEMPT: Decimal(0),
 }
+
+
+HUNDREDTH = Decimal("0.01")
 
 
 class MissingKeyFigures(ValidationError):
@@ -325,11 +329,15 @@ def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
 
 
 def _split_pools(period, members, drafts, robot_minutes) -> None:
-    # Only the members' ids are read (a pool may be limited to hundreds of members).
-    limited_to = Prefetch("limit_to_members", queryset=Organisation.objects.only("pk"))
-    pools = list(period.pools.prefetch_related(limited_to).order_by("pk"))
+    pools = list(period.pools.order_by("pk"))
     if not pools:
         return
+    # Only the members' ids are read (a pool may be limited to hundreds of members).
+    limited_to = defaultdict(set)
+    for pool_id, organisation_id in CostPool.limit_to_members.through.objects.filter(
+        costpool__in=pools
+    ).values_list("costpool_id", "organisation_id"):
+        limited_to[pool_id].add(organisation_id)
     figures = selectors.key_figures_as_of(
         [member.organisation_id for member in members], period.month
     )
@@ -344,7 +352,7 @@ def _split_pools(period, members, drafts, robot_minutes) -> None:
     missing: list[str] = []
     splits = []
     for pool in pools:
-        in_pool = pool_members(pool, members)
+        in_pool = pool_members(pool, members, limited_to[pool.pk])
         if not in_pool:
             missing.append(_("%(pool)s: no member to split it among") % {"pool": pool.name})
             continue
@@ -365,8 +373,9 @@ def _split_pools(period, members, drafts, robot_minutes) -> None:
 
     for pool, result in splits:
         base = bases[pool.pk] - deductions[pool.pk]
-        shares = allocate(base, result.weights)
-        weight_sum = sum(result.weights.values(), Fraction(0))
+        weights = integer_weights(result.weights)
+        shares = allocate(base, weights)
+        weight_sum = Decimal(sum(weights.values()))
         if deductions[pool.pk]:
             amount_text = (
                 f"{format_kr(base)} ({format_kr(pool.amount_ore)} − brugsindtægter "
@@ -374,14 +383,17 @@ def _split_pools(period, members, drafts, robot_minutes) -> None:
             )
         else:
             amount_text = format_kr(base)
+        heading = f"{pool.name}: {amount_text} × "
         for organisation_id, share in shares.items():
-            percent = _fraction_decimal(result.weights[organisation_id] / weight_sum * 100, 2)
+            # As exact as the fraction weight ÷ sum: both are rounded once, to 28 digits.
+            percent = (Decimal(weights[organisation_id] * 100) / weight_sum).quantize(
+                HUNDREDTH, rounding=ROUND_HALF_UP
+            )
             drafts[organisation_id].lines.append(
                 DraftLine(
                     kind=InvoiceLine.Kind.POOL_SHARE,
                     description=(
-                        f"{pool.name}: {amount_text} × {format_number(percent, 2)} % "
-                        f"({result.basis[organisation_id]})"
+                        f"{heading}{format_number(percent, 2)} % ({result.basis[organisation_id]})"
                     ),
                     quantity=Decimal(1),
                     unit="andel",

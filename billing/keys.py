@@ -6,9 +6,11 @@ joining on the 16th of a 30-day month weighs 15/30 of its figure). Scaling every
 the same number of days changes nothing, so the weight is simply figure × days.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -42,14 +44,13 @@ class PeriodMember:
 
 @dataclass
 class KeyResult:
-    weights: dict[int, Fraction] = field(default_factory=dict)
+    weights: dict[int, Decimal | Fraction | int] = field(default_factory=dict)
     basis: dict[int, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
 
-def _number(value: Decimal | Fraction) -> str:
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
+def _number(value: Decimal | Fraction | int) -> str:
+    value = _decimal(value)
     whole = value == value.to_integral_value()
     return format_number(value, 0 if whole else 2)
 
@@ -95,9 +96,11 @@ def banded_value(value: Decimal, bands: list[dict]) -> Decimal:
     return weighted
 
 
-def pool_members(pool: CostPool, members: list[PeriodMember]) -> list[PeriodMember]:
-    """The period's members the pool is split among (members for at least one day)."""
-    limited_to = {organisation.pk for organisation in pool.limit_to_members.all()}
+def pool_members(
+    pool: CostPool, members: list[PeriodMember], limited_to: set[int]
+) -> list[PeriodMember]:
+    """The period's members the pool is split among (members for at least one day);
+    ``limited_to`` holds the ids of the members the pool is limited to, if any."""
     return [
         member
         for member in members
@@ -115,11 +118,14 @@ def weigh(
     figures: dict[tuple[int, str], Decimal],
     robot_minutes: dict[int, Fraction],
 ) -> KeyResult:
-    """Each member's weight in the pool, why, and which figures are missing."""
+    """Each member's weight in the pool, why, and which figures are missing.
+
+    Weights are exact: Decimal figures are multiplied and summed without rounding.
+    """
     result = KeyResult()
-    raw: dict[int, Fraction] = {}
+    raw: dict[int, Decimal | Fraction | int] = {}
     if pool.key == KeyKind.EQUAL:
-        raw = {member.organisation_id: Fraction(1) for member in members}
+        raw = dict.fromkeys((member.organisation_id for member in members), 1)
     elif pool.key in FIGURE_OF_KEY or pool.key == KeyKind.BANDED:
         figure = FIGURE_OF_KEY.get(pool.key) or pool.key_params["figure"]
         for member in members:
@@ -135,11 +141,9 @@ def weigh(
                 )
                 continue
             if pool.key == KeyKind.BANDED:
-                raw[member.organisation_id] = Fraction(
-                    banded_value(value, pool.key_params["bands"])
-                )
+                raw[member.organisation_id] = banded_value(value, pool.key_params["bands"])
             else:
-                raw[member.organisation_id] = Fraction(value)
+                raw[member.organisation_id] = value
     elif pool.key == KeyKind.USAGE:
         raw = {
             m.organisation_id: robot_minutes.get(m.organisation_id, Fraction(0)) for m in members
@@ -154,36 +158,48 @@ def weigh(
                     % {"pool": pool.name, "member": member.name}
                 )
                 continue
-            raw[member.organisation_id] = Fraction(Decimal(str(value)))
+            raw[member.organisation_id] = Decimal(str(value))
     if result.missing:
         return result
 
-    total_raw = sum(raw.values(), Fraction(0))
+    with localcontext(prec=MAX_PREC):
+        total_raw = sum(raw.values())
+        for member in members:
+            result.weights[member.organisation_id] = raw[member.organisation_id] * member.days
+    basis = _basis(pool, total_raw, len(members), figures)
     for member in members:
-        organisation_id = member.organisation_id
-        result.weights[organisation_id] = raw[organisation_id] * member.days
-        result.basis[organisation_id] = _basis(
-            pool, member, raw[organisation_id], total_raw, len(members), figures
-        ) + _days(member, period_days)
+        result.basis[member.organisation_id] = basis(member, raw[member.organisation_id]) + _days(
+            member, period_days
+        )
     return result
 
 
-def _basis(pool, member, raw: Fraction, total_raw: Fraction, count: int, figures) -> str:
+def _decimal(value: Decimal | Fraction | int) -> Decimal:
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value)
+
+
+def _basis(pool, total_raw, count: int, figures) -> Callable[[PeriodMember, Any], str]:
+    """The words for a member's weight in the pool, given its raw figure."""
     if pool.key == KeyKind.EQUAL:
-        return f"lige andele, 1 af {count}"
+        text = f"lige andele, 1 af {count}"
+        return lambda member, raw: text
+    if pool.key == KeyKind.FIXED:
+        return lambda member, raw: f"fast andel {format_number(raw, 2)} %"
+    total_text = _number(total_raw)
     if pool.key in FIGURE_OF_KEY:
         word = FIGURE_WORDS[FIGURE_OF_KEY[pool.key]]
-        return f"{word} {_number(raw)} af {_number(total_raw)}"
-    if pool.key == KeyKind.BANDED:
-        figure = pool.key_params["figure"]
-        actual = figures[(member.organisation_id, figure)]
-        return (
-            f"vægtet {FIGURE_WORDS[figure]} {_number(raw)} af {_number(total_raw)}"
-            f" ({FIGURE_WORDS[figure]} {_number(actual)}, {_bands_text(pool.key_params['bands'])})"
-        )
+        return lambda member, raw: f"{word} {_number(raw)} af {total_text}"
     if pool.key == KeyKind.USAGE:
-        return f"robotminutter {_number(raw)} af {_number(total_raw)}"
-    return f"fast andel {format_number(Decimal(raw.numerator) / raw.denominator, 2)} %"
+        return lambda member, raw: f"robotminutter {_number(raw)} af {total_text}"
+    figure = pool.key_params["figure"]
+    word = FIGURE_WORDS[figure]
+    bands = _bands_text(pool.key_params["bands"])
+    return lambda member, raw: (
+        f"vægtet {word} {_number(raw)} af {total_text}"
+        f" ({word} {_number(figures[(member.organisation_id, figure)])}, {bands})"
+    )
 
 
 def _bands_text(bands: list[dict]) -> str:

@@ -25,25 +25,17 @@ def price_ore(quantity: Decimal, unit_price_kroner: Decimal) -> int:
     return round_half_up(Decimal(quantity) * Decimal(unit_price_kroner) * ORE_PER_KRONE)
 
 
-def _group_thousands(digits: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return ".".join(groups)
+# Python's thousands commas and decimal point, swapped to Danish dots and decimal comma.
+_DANISH_SEPARATORS = str.maketrans(",.", ".,")
+_QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(5))
 
 
 def format_number(value: Decimal | int, places: int = 0) -> str:
     """Danish number format: 1.234.567,89 (thousands with dots, decimal comma), half-up."""
-    quantum = Decimal(1).scaleb(-places)
+    quantum = _QUANTA[places] if 0 <= places < len(_QUANTA) else Decimal(1).scaleb(-places)
     rounded = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""
-    whole, _dot, fraction = f"{abs(rounded):f}".partition(".")
-    text = _group_thousands(whole)
-    if places:
-        text += "," + fraction
-    return sign + text
+    return sign + f"{abs(rounded):,f}".translate(_DANISH_SEPARATORS)
 
 
 def format_kr(ore: int) -> str:
