@@ -98,7 +98,7 @@ def _wait_until_ready(server: subprocess.Popen, base: str, log) -> None:
         try:
             if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or busy starting
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not become ready within {START_TIMEOUT_SECONDS} s")

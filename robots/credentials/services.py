@@ -301,7 +301,9 @@ def secrets_for_job(
         raise CredentialRefused(_("A retired deployment gets no credentials."))
     organisation = deployment.organisation
     today = timezone.localdate()
-    with schema_context(organisation.schema_name), transaction.atomic():
+    # One statement reads the credentials, one (bulk_create's own transaction) records
+    # their uses: no transaction of its own, so no round trips when nothing is granted.
+    with schema_context(organisation.schema_name):
         credentials = list(
             Credential.objects.filter(grants__deployment_id=deployment.pk).order_by("name")
         )
