@@ -5,6 +5,7 @@ import contextlib
 import os
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -48,6 +49,14 @@ def _public_schema_and_cleanup(request):
     if committed or {"transactional_db", "live_server"} & set(request.fixturenames):
         connection.set_schema_to_public()
         _drop_member_schemas()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """No test inherits another's cache: allauth's login rate limits (per IP, in the cache)
+    would otherwise add up over the browser tests, all signing in from 127.0.0.1."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
