@@ -395,6 +395,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # it reports CSS parsing at INFO on import
         "axes": {"level": "WARNING"},
     },
 }
