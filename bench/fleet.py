@@ -68,10 +68,14 @@ def deployment(
     return made
 
 
-def runner(tag: str, number: int) -> tuple[Runner, str]:
+def runner(tag: str, number: int, *, max_concurrency: int = 1) -> tuple[Runner, str]:
     token = Runner.TOKEN_PREFIX + secrets.token_urlsafe(32)
     made = Runner.objects.create(
-        name=f"{tag}-{number}", pool=tag, token_prefix=token[:12], token_hash=hash_secret(token)
+        name=f"{tag}-{number}",
+        pool=tag,
+        max_concurrency=max_concurrency,
+        token_prefix=token[:12],
+        token_hash=hash_secret(token),
     )
     return made, token
 

@@ -1,13 +1,19 @@
 """Claiming jobs through the runner API under load: concurrent simulated runners each
-``POST /api/v1/runner/claim/`` and report the job done (``…/complete/``), against a real
-gunicorn, with a long history of finished jobs in the table; vs the same server answering
-``/healthz`` (no database, no tenant) to the same number of concurrent clients for as long.
+``POST /api/v1/runner/claim/`` as fast as they can, against a real gunicorn, with a long
+history of finished jobs in the table; vs the same server answering ``/healthz`` (no
+database, no tenant) to the same number of concurrent clients for as long.
 
-Claims per second count claim requests that handed out a job; the completions are sent
-but not counted (nor timed) as claims, so the ratio understates the API's throughput.
+Claims per second count claim requests that handed out a job. Meanwhile the claimed jobs
+end behind the API's back (every ``FINISH_EVERY`` seconds one statement marks the running
+ones succeeded), so the running set stays the size of a real fleet's, each runner, member
+and deployment having room for the jobs claimed in between. The completions runners send
+are measured on their own afterwards: the same runners report jobs they claim then done
+(``…/complete/``).
 """
 
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import requests
@@ -18,6 +24,10 @@ from robots.models import Deployment, Job
 
 TAG = "benchmark-claims"
 SLUG_PREFIX = "benchclaims-"
+# Jobs at once allowed to each runner, deployment and member: more than are claimed between
+# two finishes.
+ROOM = 1_000
+FINISH_EVERY = 0.05
 
 
 @dataclass
@@ -27,7 +37,7 @@ class Result:
     queued_jobs: int
     health: server.Load
     claims: server.Load
-    completed: int
+    completions: server.Load
 
     @property
     def ratio(self) -> float:
@@ -46,8 +56,12 @@ def _set_up(
     deployments: list[Deployment] = []
     for index in range(member_count):
         organisation = members.provision(SLUG_PREFIX, index, cvr_start=41000000)
+        organisation.max_concurrent_jobs = ROOM
+        organisation.save(update_fields=["max_concurrent_jobs"])
         deployments += [
-            fleet.deployment(TAG, organisation, version, name=f"Benchmark {n}", max_concurrency=4)
+            fleet.deployment(
+                TAG, organisation, version, name=f"Benchmark {n}", max_concurrency=ROOM
+            )
             for n in range(deployments_per_member)
         ]
     fleet.insert_jobs(TAG, deployments, finished, finished=True)
@@ -55,11 +69,12 @@ def _set_up(
     with connection.cursor() as cursor:
         # As autovacuum would soon after such a burst: plans fit the table's real size.
         cursor.execute(f"ANALYZE {Job._meta.db_table}")
-    return [fleet.runner(TAG, number)[1] for number in range(runners)]
+    return [fleet.runner(TAG, number, max_concurrency=ROOM)[1] for number in range(runners)]
 
 
-def claiming_runner(base: str, token: str, completed: list[int]):
-    """A simulated runner: claim a job, report it done; None when the queue is empty."""
+def claiming_runner(base: str, token: str, claimed: list[tuple[int, str]] | None = None):
+    """A simulated runner claiming jobs (noting them in ``claimed``); None when the queue
+    is empty."""
     headers = {"Host": server.office_host(), "Authorization": f"Runner {token}"}
 
     def client(session: requests.Session) -> list[float] | None:
@@ -69,17 +84,60 @@ def claiming_runner(base: str, token: str, completed: list[int]):
         if response.status_code == 204:
             return None
         assert response.status_code == 200, (response.status_code, response.text[:300])
-        job = response.json()["id"]
-        done = session.post(
-            f"{base}/api/v1/runner/jobs/{job}/complete/",
-            headers=headers,
-            json={"succeeded": True, "exit_code": 0},
-        )
-        assert done.status_code == 200, (done.status_code, done.text[:300])
-        completed.append(job)
+        if claimed is not None:
+            job = response.json()
+            claimed.append((job["id"], job["token"]))
         return [elapsed]
 
     return client
+
+
+def completing_runner(base: str, token: str, claimed: list[tuple[int, str]]):
+    """The same runner reporting its claimed jobs done; None when all are reported."""
+    headers = {"Host": server.office_host(), "Authorization": f"Runner {token}"}
+
+    def client(session: requests.Session) -> list[float] | None:
+        if not claimed:
+            return None
+        job, job_token = claimed.pop()
+        started = time.perf_counter()
+        done = session.post(
+            f"{base}/api/v1/runner/jobs/{job}/complete/",
+            headers=headers,
+            json={"succeeded": True, "exit_code": 0, "token": job_token},
+        )
+        elapsed = time.perf_counter() - started
+        assert done.status_code == 200, (done.status_code, done.text[:300])
+        return [elapsed]
+
+    return client
+
+
+@contextmanager
+def jobs_ending_meanwhile():
+    """Marks the benchmark's running jobs succeeded every ``FINISH_EVERY`` seconds."""
+    stop = threading.Event()
+
+    def finish() -> None:
+        try:
+            while not stop.wait(FINISH_EVERY):
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"UPDATE {Job._meta.db_table} SET status = 'succeeded',"
+                        " finished_at = now(), lease_expires_at = NULL"
+                        " WHERE pool = %s AND status = 'running'",
+                        [TAG],
+                    )
+        finally:
+            connection.close()
+
+    finisher = threading.Thread(target=finish)
+    finisher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        finisher.join()
 
 
 def run(
@@ -103,10 +161,24 @@ def run(
             )
             with server.running() as base:
                 health = server.hammer([server.get_healthz(base)] * runners, seconds=seconds)
-                completed: list[int] = []
-                claims = server.hammer(
-                    [claiming_runner(base, token, completed) for token in tokens],
-                    seconds=seconds,
+                with jobs_ending_meanwhile():
+                    claims = server.hammer(
+                        [claiming_runner(base, token) for token in tokens], seconds=seconds
+                    )
+                claimed: list[list[tuple[int, str]]] = [[] for _ in tokens]
+                server.hammer(
+                    [
+                        claiming_runner(base, token, mine)
+                        for token, mine in zip(tokens, claimed, strict=True)
+                    ],
+                    seconds=seconds / 2,
+                )
+                completions = server.hammer(
+                    [
+                        completing_runner(base, token, mine)
+                        for token, mine in zip(tokens, claimed, strict=True)
+                    ],
+                    seconds=seconds * 10,
                 )
     finally:
         cleanup()
@@ -116,7 +188,7 @@ def run(
         queued_jobs=queued,
         health=health,
         claims=claims,
-        completed=len(completed),
+        completions=completions,
     )
 
 
@@ -129,9 +201,14 @@ def report(result: Result) -> str:
             f"  {'/healthz (baseline)':<28}{result.health.per_second:>10.0f} req/s"
             f"  (p50 {result.health.percentile(0.5) * 1000:.1f} ms,"
             f" p99 {result.health.percentile(0.99) * 1000:.1f} ms)",
-            f"  {'claim + complete (ours)':<28}{result.claims.per_second:>10.0f} claims/s"
+            f"  {'claim (ours)':<28}{result.claims.per_second:>10.0f} claims/s"
             f"  (p50 {result.claims.percentile(0.5) * 1000:.1f} ms,"
-            f" p99 {result.claims.percentile(0.99) * 1000:.1f} ms; {result.completed} completed)",
+            f" p99 {result.claims.percentile(0.99) * 1000:.1f} ms;"
+            f" {result.claims.requests} jobs claimed)",
             f"  {'ratio claims / healthz':<28}{result.ratio:>10.2f} ×",
+            f"  {'then complete (ours)':<28}{result.completions.per_second:>10.0f} req/s"
+            f"  (p50 {result.completions.percentile(0.5) * 1000:.1f} ms,"
+            f" p99 {result.completions.percentile(0.99) * 1000:.1f} ms;"
+            f" {result.completions.requests} jobs completed)",
         ]
     )

@@ -16,6 +16,8 @@ router.register("credentials", credentials_api.CredentialViewSet, basename="cred
 router.register("alerts", monitoring_api.AlertViewSet, basename="alert")
 
 urlpatterns = [
+    # First: runners call it most, and each pattern tried before a match costs time.
+    path("v1/", include("robots.runner_urls")),
     path("v1/", include(router.urls)),
     path("v1/me/", tenants_api.CurrentUserView.as_view(), name="api-me"),
     path("v1/key-figures/", tenants_api.KeyFigureListView.as_view(), name="api-key-figures"),
@@ -23,7 +25,6 @@ urlpatterns = [
     path("v1/", include("catalog.api_urls")),
     path("v1/", include("catalog.intake.api_urls")),
     path("v1/", include("catalog.orders.api_urls")),
-    path("v1/", include("robots.runner_urls")),
     path("v1/", include("catalog.governance.api_urls")),
     path("v1/", include("robots.workitems.api_urls")),
     path("v1/", include("robots.workitems.robot_urls")),

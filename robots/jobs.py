@@ -7,8 +7,11 @@ exceed them. Times are the server's: they are what the member is billed for. Que
 of a paused deployment wait (runners skip them) until it is resumed; running ones go on.
 """
 
+import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -84,150 +87,79 @@ def enqueue(
     return job
 
 
-# The jobs a runner may take next, best first, one per member (at most CANDIDATES).
-#
-# Per member that may run one more job, the member's best claimable job (highest
-# priority, then oldest) comes from the partial index of queued jobs; only those few
-# candidates are ordered: priority, then the member with fewest running jobs, then the
-# member whose turn was longest ago, then age. Within a member the order is the same, so
-# this is the best job overall. SKIP LOCKED lets concurrent claimers pass each other: the
-# candidate rows are locked until the claim's transaction ends. The runner's own limit is
-# checked in the same statement. Counts of running jobs come from small partial indexes.
-CANDIDATE_SQL = """
-SELECT candidate.id, candidate.organisation_id
-FROM (
-    SELECT j.id, j.organisation_id
-    FROM (
-        SELECT o.id, o.jobs_last_claimed_at,
-               (SELECT count(*) FROM robots_job r
-                WHERE r.status = 'running' AND r.organisation_id = o.id) AS running,
-               o.max_concurrent_jobs
-        FROM tenants_organisation o
-        WHERE NOT (o.id = ANY(%(skip)s))
-    ) member
-    CROSS JOIN LATERAL (
-        SELECT q.id, q.organisation_id, q.priority, q.queued_at
-        FROM robots_job q
-        WHERE q.organisation_id = member.id
-          AND q.status = 'queued'
-          AND q.pool = %(pool)s
-          AND q.not_before <= %(now)s
-          -- Most jobs need no label: said first, the planner counts on that (it cannot
-          -- estimate <@ without element statistics) and reads the index in claim order.
-          AND (q.required_labels = '{}' OR q.required_labels <@ %(labels)s::varchar[])
-          AND EXISTS (
-              SELECT FROM robots_deployment d
-              WHERE d.id = q.deployment_id
-                AND d.status = 'active'
-                AND (SELECT count(*) FROM robots_job r
-                     WHERE r.status = 'running' AND r.deployment_id = d.id) < d.max_concurrency
-          )
-        ORDER BY q.priority DESC, q.queued_at ASC, q.id ASC
-        LIMIT 1
-        FOR UPDATE OF q SKIP LOCKED
-    ) j
-    WHERE member.running < member.max_concurrent_jobs
-      AND (SELECT count(*) FROM robots_job r
-           WHERE r.status = 'running' AND r.runner_id = %(runner)s) < %(runner_limit)s
-    ORDER BY j.priority DESC,
-             member.running ASC,
-             member.jobs_last_claimed_at ASC NULLS FIRST,
-             j.queued_at ASC,
-             j.id ASC
-    LIMIT %(candidates)s
-) candidate
-"""
-
-# Start the candidate if the member's and the deployment's limits still allow it, counted
-# after the member's advisory lock was taken (this statement's snapshot sees every claim
-# committed before), and note the member's turn.
-START_SQL = """
-WITH started AS (
-    UPDATE robots_job j
-    SET status = 'running', runner_id = %(runner)s, started_at = %(started)s,
-        lease_expires_at = %(lease)s, attempts = j.attempts + 1, token_hash = %(token_hash)s
-    FROM robots_deployment d, tenants_organisation o
-    WHERE j.id = %(job)s
-      AND d.id = j.deployment_id
-      AND o.id = j.organisation_id
-      AND (SELECT count(*) FROM robots_job r
-           WHERE r.status = 'running' AND r.deployment_id = j.deployment_id) < d.max_concurrency
-      AND (SELECT count(*) FROM robots_job r
-           WHERE r.status = 'running' AND r.organisation_id = j.organisation_id)
-          < o.max_concurrent_jobs
-    RETURNING j.*
-), turn AS (
-    UPDATE tenants_organisation SET jobs_last_claimed_at = %(started)s
-    WHERE id IN (SELECT organisation_id FROM started)
-)
-SELECT * FROM started
-"""
+class UnknownRunner(Exception):
+    """No active runner holds the token a claim was made with."""
 
 
-def _lock_a_member(cursor, candidates: list[tuple[int, int]]) -> tuple[int, int]:
-    """The best candidate whose member no other claim holds right now, with the member's
-    advisory lock; when every member is busy, the best one after waiting for its lock.
-    Concurrent claims thus spread over members instead of queueing behind one."""
-    for job_id, organisation_id in candidates:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id]
-        )
-        if cursor.fetchone()[0]:
-            return job_id, organisation_id
-    job_id, organisation_id = candidates[0]
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_NAMESPACE, organisation_id])
-    return job_id, organisation_id
+@dataclass
+class Claim:
+    """A job leased to a runner, with the job's one-time token. ``details`` is what the
+    runner needs of the job, as ``robots_claim_job`` returns it (migration ``robots 0006``):
+    ids, names, the robot's package and kind, the effective parameters, and whether the
+    deployment was granted credentials (only then are the member's credentials read)."""
+
+    runner_id: int
+    details: dict
+    token: str
+
+    @property
+    def job_id(self) -> int:
+        return self.details["id"]
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.details["has_credentials"]
+
+    @cached_property
+    def job(self) -> Job:
+        return Job.objects.select_related(
+            "organisation", "runner", "deployment__robot_version__robot"
+        ).get(pk=self.job_id)
 
 
-def claim(runner: Runner, *, now=None) -> tuple[Job, str] | None:
-    """The next job this runner may run, leased to it, with the job's one-time token;
-    None when there is nothing for it (or it already runs as many jobs as it may)."""
-    if not runner.is_active:
+def claim_with_token(runner_token: str, *, now=None) -> Claim | None:
+    """The next job the runner holding ``runner_token`` may run, leased to it, with the
+    job's one-time token; None when there is nothing for it (or it already runs as many
+    jobs as it may). Raises ``UnknownRunner`` for an unknown or revoked token.
+
+    One call of the database function ``robots_claim_job``, which checks the token and
+    claims (migration ``robots 0006`` explains the order and the locks); being one
+    statement, it is its own transaction in autocommit, and its locks end with it."""
+    return _claim(hash_secret(runner_token), now=now)
+
+
+def claim(runner: Runner, *, now=None) -> Claim | None:
+    """``claim_with_token`` for a runner at hand: None when it is revoked."""
+    try:
+        return _claim(runner.token_hash, now=now)
+    except UnknownRunner:
         return None
-    skip: list[int] = []
-    for _attempt in range(CLAIM_ATTEMPTS):
-        with transaction.atomic():
-            now = now or timezone.now()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    CANDIDATE_SQL,
-                    {
-                        "candidates": CANDIDATES,
-                        "now": now,
-                        "pool": runner.pool,
-                        "labels": list(runner.labels),
-                        "skip": skip,
-                        "runner": runner.pk,
-                        "runner_limit": runner.max_concurrency,
-                    },
-                )
-                candidates = cursor.fetchall()
-                if not candidates:
-                    return None
-                job_id, organisation_id = _lock_a_member(cursor, candidates)
-            token = secrets.token_urlsafe(32)
-            started = timezone.now()
-            job = next(
-                iter(
-                    Job.objects.raw(
-                        START_SQL,
-                        {
-                            "job": job_id,
-                            "runner": runner.pk,
-                            "started": started,
-                            "lease": started + lease_duration(),
-                            "token_hash": hash_secret(token),
-                        },
-                    )
-                ),
-                None,
-            )
-            if job is None:
-                skip.append(organisation_id)
-                continue
-            job.runner = runner
-            return job, token
-    return None
+
+
+def _claim(runner_token_hash: str, *, now) -> Claim | None:
+    token = secrets.token_urlsafe(32)
+    started = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT claimed_by, claimed FROM robots_claim_job(%s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                runner_token_hash,
+                now or started,
+                started,
+                lease_duration(),
+                hash_secret(token),
+                CANDIDATES,
+                CLAIM_ATTEMPTS,
+                CLAIM_LOCK_NAMESPACE,
+            ],
+        )
+        runner_id, details = cursor.fetchone()
+    if runner_id is None:
+        raise UnknownRunner
+    if details is None:
+        return None
+    # Django reads json(b) as text (its JSONField decodes), in raw queries too.
+    return Claim(runner_id=runner_id, details=json.loads(details), token=token)
 
 
 def heartbeat(runner: Runner, *, job_ids, now=None) -> dict[int, str]:

@@ -22,6 +22,7 @@ from robots.runlogs.models import JobLogLine
 
 MAX_LOG_LINES = 1000
 MAX_LOG_LINE_LENGTH = 10_000
+UNKNOWN_RUNNER = _("Unknown or revoked runner token.")
 
 
 class RunnerAuthentication(authentication.BaseAuthentication):
@@ -35,7 +36,7 @@ class RunnerAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid runner token header."))
         runner = selectors.runner_for_token(header[1].decode(errors="replace"))
         if runner is None:
-            raise exceptions.AuthenticationFailed(_("Unknown or revoked runner token."))
+            raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER)
         return RunnerPrincipal(runner), runner
 
     def authenticate_header(self, request):
@@ -84,19 +85,19 @@ class RunnerView(APIView):
         return job
 
 
-def robocorp_environment(request, job: Job, token: str) -> dict[str, str]:
+def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
     """The ``RC_*`` variables that point robocorp-workitems' Control Room adapter at our
     work queues (``robots/workitems/robocorp_api.py``). No item is reserved ahead: with an
     empty ``RC_WORKITEM_ID`` the library reserves its first input when it needs it."""
     host = request.build_absolute_uri("/api/v1/robocorp")
-    run = str(job.pk)
+    run = str(job["id"])
     return {
         "RC_API_WORKITEM_HOST": host,
         "RC_API_WORKITEM_TOKEN": token,
         "RC_API_PROCESS_HOST": host,
         "RC_API_PROCESS_TOKEN": token,
-        "RC_WORKSPACE_ID": job.organisation.slug,
-        "RC_PROCESS_ID": str(job.deployment_id),
+        "RC_WORKSPACE_ID": job["organisation"],
+        "RC_PROCESS_ID": str(job["deployment"]["id"]),
         "RC_PROCESS_RUN_ID": run,
         "RC_ACTIVITY_RUN_ID": run,
         "RC_ROBOT_RUN_ID": run,
@@ -104,34 +105,74 @@ def robocorp_environment(request, job: Job, token: str) -> dict[str, str]:
     }
 
 
-def job_spec(request, job: Job, token: str, secrets: dict[str, str]) -> dict:
-    version = job.deployment.robot_version
-    package = {"version": version.version, "reference": version.package_reference}
-    if version.git_commit:
-        package |= {"git_repository": version.git_repository, "git_commit": version.git_commit}
+def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
+    job = claimed.details
+    version = job["version"]
+    package = {"version": version["version"]}
+    if version["git_commit"]:
+        package |= {
+            "reference": f"{version['git_repository']}@{version['git_commit']}",
+            "git_repository": version["git_repository"],
+            "git_commit": version["git_commit"],
+        }
     else:
         package |= {
-            "archive_url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job.pk}/package/"),
-            "archive_sha256": version.archive_sha256,
+            "reference": f"sha256:{version['archive_sha256']}",
+            "archive_url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job['id']}/package/"),
+            "archive_sha256": version["archive_sha256"],
         }
     return {
-        "id": job.pk,
-        "token": token,
-        "organisation": job.organisation.slug,
-        "deployment": {"id": job.deployment_id, "name": job.deployment.name},
-        "robot": {"slug": version.robot.slug, "kind": version.robot.kind},
+        "id": job["id"],
+        "token": claimed.token,
+        "organisation": job["organisation"],
+        "deployment": {"id": job["deployment"]["id"], "name": job["deployment"]["name"]},
+        "robot": job["robot"],
         "package": package,
-        "parameters": job.effective_parameters,
-        "timeout_seconds": job.deployment.timeout_minutes * 60,
+        "parameters": job["parameters"],
+        "timeout_seconds": job["deployment"]["timeout_minutes"] * 60,
         "lease_seconds": settings.ROBOTS_LEASE_SECONDS,
         "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),
         "work_items_url": request.build_absolute_uri("/api/v1/robot/"),
         "credentials": secrets,
-        "robocorp": robocorp_environment(request, job, token),
+        "robocorp": robocorp_environment(request, job, claimed.token),
     }
 
 
-class ClaimView(RunnerView):
+class ClaimingRunner:
+    """``request.user`` of a claim until the claim has checked the token."""
+
+    is_authenticated = True
+    is_active = True
+    pk = None
+
+
+class RunnerTokenHeader(RunnerAuthentication):
+    """Reads the runner token without looking it up: the claim checks it in the same
+    database call that claims the job (``jobs.claim_with_token``)."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"runner":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid runner token header."))
+        token = header[1].decode(errors="replace")
+        if not token.startswith(Runner.TOKEN_PREFIX):
+            raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER)
+        return ClaimingRunner(), token
+
+
+class IsClaimOnOfficeHost(BasePermission):
+    def has_permission(self, request, view):
+        if not getattr(request.tenant, "is_office", False):
+            raise Http404
+        return isinstance(request.user, ClaimingRunner)
+
+
+class ClaimView(APIView):
+    authentication_classes = [RunnerTokenHeader]
+    permission_classes = [IsClaimOnOfficeHost]
+
     @extend_schema(
         request=None,
         responses={
@@ -144,18 +185,24 @@ class ClaimView(RunnerView):
 
         The job's credentials come with it; a job whose credentials are refused (expired)
         fails at once with the reason, and the next job is offered."""
-        while claimed := jobs.claim(request.auth):
-            job, token = claimed
-            job = self.running_job(request, job.pk)
-            job.deployment.organisation = job.organisation  # saves a query for the credentials
-            try:
-                secrets = credentials.secrets_for_job(
-                    deployment=job.deployment, job_reference=f"job {job.pk}"
-                )
-            except credentials.CredentialRefused as refused:
-                jobs.complete(request.auth, job.pk, succeeded=False, message=refused.messages[0])
-                continue
-            return Response(job_spec(request, job, token, secrets))
+        try:
+            while claimed := jobs.claim_with_token(request.auth):
+                secrets = {}
+                if claimed.has_credentials:
+                    job = claimed.job
+                    job.deployment.organisation = job.organisation  # saves a query
+                    try:
+                        secrets = credentials.secrets_for_job(
+                            deployment=job.deployment, job_reference=f"job {job.pk}"
+                        )
+                    except credentials.CredentialRefused as refused:
+                        jobs.complete(
+                            job.runner, job.pk, succeeded=False, message=refused.messages[0]
+                        )
+                        continue
+                return Response(job_spec(request, claimed, secrets))
+        except jobs.UnknownRunner:
+            raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -31,11 +31,12 @@ def test_provisioning_benchmark_measures_both_ways_and_leaves_nothing(office):
 
 def test_job_claims_benchmark_claims_through_the_api_and_leaves_nothing(office):
     result = job_claims.run(
-        seconds=0.5, runners=2, finished=50, queued=6, member_count=2, deployments_per_member=1
+        seconds=0.3, runners=2, finished=50, queued=2000, member_count=2, deployments_per_member=1
     )
     assert result.health.requests > 0
-    # Each claimed job was reported done; the queue may run dry before the time is up.
-    assert 0 < result.claims.requests == result.completed <= 6
+    # Claims while jobs end meanwhile, then claims each reported done.
+    assert result.claims.requests > 0 and result.completions.requests > 0
+    assert result.claims.requests + result.completions.requests <= 2000
     report = job_claims.report(result)
     assert "ratio claims / healthz" in report and "p99" in report
     assert_nothing_left(job_claims.SLUG_PREFIX)
@@ -44,7 +45,9 @@ def test_job_claims_benchmark_claims_through_the_api_and_leaves_nothing(office):
 
 def test_job_claims_benchmark_makes_and_removes_the_office_site_when_there_is_none(db):
     result = job_claims.run(seconds=0.2, runners=1, finished=5, queued=2, member_count=1)
-    assert result.claims.requests == result.completed > 0
+    # Both jobs are claimed, in the first window or in the one whose claims are reported.
+    assert result.claims.requests >= 1
+    assert result.claims.requests + result.completions.requests == 2
     assert not Organisation.objects.exists()
     assert_nothing_left(job_claims.SLUG_PREFIX)
 

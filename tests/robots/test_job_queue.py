@@ -22,7 +22,7 @@ def queue(deployment, n=1):
 
 def claimed_id(runner):
     result = jobs.claim(runner)
-    return None if result is None else result[0].pk
+    return None if result is None else result.job_id
 
 
 def test_higher_priority_first_then_oldest(aarhus, make_deployment, make_runner):
@@ -56,7 +56,7 @@ def test_member_limit_and_fair_turns_between_members(aarhus, odense, make_deploy
     aarhus.max_concurrent_jobs = 3
     aarhus.save()
     runner, _ = make_runner(max_concurrency=20)
-    claimed = [jobs.claim(runner)[0] for _ in range(2)]
+    claimed = [jobs.claim(runner).job for _ in range(2)]
     # Odense's one job, queued after Aarhus's thirty, gets the second turn.
     assert [job.organisation_id for job in claimed] == [aarhus.pk, odense.pk]
     assert claimed[1].pk == late.pk
@@ -91,7 +91,7 @@ def test_many_runners_at_once_never_share_a_job_or_break_limits(
                 result = jobs.claim(runner)
                 if result is not None:
                     with lock:
-                        taken.append(result[0].pk)
+                        taken.append(result.job_id)
         finally:
             connection.close()
 

@@ -123,7 +123,7 @@ if kind == "jobs":
 
     runner = Runner.objects.get(pk=int(args[0]))
     while (claimed := jobs.claim(runner)) is not None:
-        taken.append(claimed[0].pk)
+        taken.append(claimed.job_id)
 else:
     from robots.workitems import services
     from robots.workitems.models import WorkQueue

@@ -223,7 +223,7 @@ def test_a_paused_deployment_neither_schedules_nor_hands_out_queued_jobs(
     deployment = make_deployment(aarhus, schedule="0 6 * * *", skip_holidays=False)
     running = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
     runner, _token = make_runner()
-    assert jobs.claim(runner)[0] == running
+    assert jobs.claim(runner).job == running
     waiting = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
     deployments.pause_deployment(deployment=deployment, actor=operator)
 
@@ -237,7 +237,7 @@ def test_a_paused_deployment_neither_schedules_nor_hands_out_queued_jobs(
     jobs.complete(runner, running.pk, succeeded=True)  # the running job ends normally
     assert jobs.claim(runner) is None
     deployments.resume_deployment(deployment=deployment, actor=operator)
-    assert jobs.claim(runner)[0] == waiting
+    assert jobs.claim(runner).job == waiting
     statuses = AuditEvent.objects.filter(action="robots.deployment.status_changed")
     assert [e.changes["status"] for e in statuses.order_by("pk")] == [
         ["active", "paused"],

@@ -22,7 +22,7 @@ def finish_job(make_runner):
 
     def finish(deployment, *, succeeded: bool):
         job = jobs.enqueue(deployment=deployment, trigger="manual")
-        claimed, _token = jobs.claim(runner)
+        claimed = jobs.claim(runner).job
         assert claimed.pk == job.pk
         return jobs.complete(runner, job.pk, succeeded=succeeded, message="boom")
 

@@ -138,7 +138,7 @@ def test_the_office_dashboard_shows_runs_queues_fleet_and_alerts(
     finish_job(deployment, succeeded=False)
     runner, _token = make_runner(name="windows-1")
     jobs.enqueue(deployment=deployment, trigger="manual")
-    running, _token = jobs.claim(runner)
+    running = jobs.claim(runner).job
     jobs.heartbeat(runner, job_ids=[running.pk])  # the other runner never beat: silent
     alert_of(aarhus)
 

@@ -44,7 +44,8 @@ def runner(make_runner):
 def running(deployment, runner):
     """A claimed job and its one-time token."""
     jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
-    return jobs.claim(runner)
+    claimed = jobs.claim(runner)
+    return claimed.job, claimed.token
 
 
 @pytest.fixture
@@ -363,9 +364,9 @@ def test_only_the_run_that_reserved_an_item_releases_it_and_its_message_is_maske
     deployment.save()
     runner = make_runner()[0]
     jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
-    _first, first_token = jobs.claim(runner)
+    first_token = jobs.claim(runner).token
     jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
-    _second, second_token = jobs.claim(runner)
+    second_token = jobs.claim(runner).token
     release = f"/api/v1/robot/work-items/{item.pk}/release/"
     timeout = {"outcome": "application_exception", "message": "EG Bolig svarer ikke"}
 
