@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
+from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
@@ -162,6 +163,10 @@ class RunnerTokenHeader(RunnerAuthentication):
         return ClaimingRunner(), token
 
 
+# The same ``runnerToken`` scheme in the OpenAPI document as the other runner endpoints'.
+set_override(RunnerTokenHeader, "suppress_collision_warning", True)
+
+
 class IsClaimOnOfficeHost(BasePermission):
     def has_permission(self, request, view):
         if not getattr(request.tenant, "is_office", False):
@@ -310,6 +315,7 @@ class RunnerAuthenticationScheme(OpenApiAuthenticationExtension):
     """Describes the runner token in the OpenAPI document."""
 
     target_class = RunnerAuthentication
+    match_subclasses = True  # the claim's token header too
     name = "runnerToken"
 
     def get_security_definition(self, auto_schema):
