@@ -552,3 +552,30 @@ def pipeline(site: Organisation, span: Span) -> Pipeline:
         potential_hours=sum((r.expected_hours for r in result), ZERO),
         realised_hours=sum((r.actual_hours or ZERO for r in result), ZERO),
     )
+
+
+def span_from(query) -> Span:
+    """The span a page, report or API call asks for: ``year`` (and ``quarter`` 1–4), or by
+    default the last twelve months. Raises ValueError on anything else."""
+    year, quarter = query.get("year"), query.get("quarter")
+    if not year:
+        if quarter:
+            raise ValueError("quarter needs a year")
+        return Span.last_twelve_months()
+    year = int(year)
+    if not 2000 <= year <= 2100:
+        raise ValueError("year out of range")
+    if quarter:
+        quarter = int(quarter)
+        if not 1 <= quarter <= 4:
+            raise ValueError("quarter is 1, 2, 3 or 4")
+        return Span.quarter(year, quarter)
+    return Span.year(year)
+
+
+def member_by_slug(slug: str) -> Organisation | None:
+    return (
+        Organisation.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+        .filter(slug=slug)
+        .first()
+    )
