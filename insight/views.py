@@ -1,0 +1,95 @@
+"""The value and cost dashboard: a member sees itself and the partnership's totals; the
+office every member side by side (and one member with ``?member=<slug>``)."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from insight import selectors
+from tenants.permissions import Capability
+from tenants.views import SiteView
+
+
+def _kroner(ore: int) -> float:
+    return ore / 100
+
+
+def chart_data(insight: selectors.Insight) -> dict:
+    """The figures the charts draw (the page's tables hold the same numbers)."""
+    months = insight.monthly
+    return {
+        "labels": [month.label for month in months],
+        "value": [_kroner(m.figures.value_ore) for m in months],
+        "cost": [_kroner(m.figures.cost_ore) for m in months],
+        "net": [_kroner(m.figures.net_ore) for m in months],
+        "runs": [m.figures.runs for m in months],
+        "success": [
+            None if m.figures.success_rate is None else float(m.figures.success_rate)
+            for m in months
+        ],
+        "manual": [
+            None if m.figures.manual_share is None else float(m.figures.manual_share)
+            for m in months
+        ],
+        "hours": [float(m.figures.hours_saved) for m in months],
+        "names": {
+            "value": _("Value"),
+            "cost": _("Cost"),
+            "net": _("Net benefit"),
+            "runs": _("Runs"),
+            "success": _("Success rate (%)"),
+            "manual": _("Manual handling (%)"),
+            "hours": _("Hours saved"),
+        },
+    }
+
+
+def span_or_404(request) -> selectors.Span:
+    try:
+        return selectors.span_from(request.GET)
+    except ValueError as error:
+        raise Http404(str(error)) from error
+
+
+def chosen_member(request):
+    """The member a page is about: the member's own site, or ``?member=`` on the office."""
+    site = request.tenant
+    if not site.is_office:
+        return site
+    slug = request.GET.get("member")
+    if not slug:
+        return None
+    member = selectors.member_by_slug(slug)
+    if member is None:
+        raise Http404
+    return member
+
+
+class DashboardView(SiteView):
+    capability = Capability.VIEW_BILLING
+
+    def get(self, request):
+        site = request.tenant
+        span = span_or_404(request)
+        member = chosen_member(request)
+        partnership = selectors.partnership_insight(
+            span, with_members=site.is_office and member is None
+        )
+        insight = selectors.member_insight(member, span) if member else None
+        shown = insight or partnership
+        context = {
+            "span": span,
+            "member": member,
+            "insight": insight,
+            "partnership": partnership,
+            "shown": shown,
+            "chart": chart_data(shown),
+            "pipeline": selectors.pipeline(member or site, span),
+            "hours_per_fte": settings.INSIGHT_HOURS_PER_FTE,
+            "default_hourly_rate": settings.INSIGHT_HOURLY_RATE,
+            "query": request.GET.urlencode(),
+            "year": request.GET.get("year", ""),
+            "quarter": request.GET.get("quarter", ""),
+        }
+        return render(request, "insight/dashboard.html", context)
