@@ -77,7 +77,9 @@ def test_an_empty_member_and_a_missing_estimate_say_so(
     aarhus, owner, site_client, make_deployment, make_robot, in_production
 ):
     page = site_client(aarhus, owner).get("/insight/").content.decode()
-    assert 'data-testid="no-data"' in page and 'data-figure="payback">not yet<' in page
+    assert (
+        'data-testid="no-data"' in page and 'data-figure="payback">endnu ikke<' in page
+    )  # Danish by default
     unknown = make_deployment(aarhus, robot_version=in_production(make_robot()), name="Ukendt")
     items(unknown, at(2026, 10, 2), 3)
     services.refresh_rollups([OCT])
