@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from insight import views
 
 app_name = "insight"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    re_path(r"^report\.(?P<suffix>pdf|xlsx)$", views.ReportView.as_view(), name="report"),
 ]

@@ -1,14 +1,18 @@
 """The value and cost dashboard: a member sees itself and the partnership's totals; the
 office every member side by side (and one member with ``?member=<slug>``)."""
 
+import io
+
 from django.conf import settings
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from insight import selectors
+from insight import reports, selectors
 from tenants.permissions import Capability
 from tenants.views import SiteView
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _kroner(ore: int) -> float:
@@ -93,3 +97,24 @@ class DashboardView(SiteView):
             "quarter": request.GET.get("quarter", ""),
         }
         return render(request, "insight/dashboard.html", context)
+
+
+class ReportView(SiteView):
+    """The board report as PDF or XLSX: a member's (its own site, or ``?member=`` on the
+    office) or the partnership's (the office without a member)."""
+
+    capability = Capability.VIEW_BILLING
+
+    def get(self, request, suffix):
+        span = span_or_404(request)
+        report = reports.build(request.tenant, chosen_member(request), span)
+        if suffix == "pdf":
+            content, content_type = reports.pdf(report), "application/pdf"
+        else:
+            content, content_type = reports.xlsx(report), XLSX
+        return FileResponse(
+            io.BytesIO(content),
+            as_attachment=True,
+            filename=reports.filename(report, suffix),
+            content_type=content_type,
+        )
