@@ -234,13 +234,20 @@ def _estimates(deployment_ids) -> dict[int, tuple]:
 
 def default_months() -> list[date]:
     """What the beat refreshes: this month and the last (late items, a close just done),
-    and every month whose invoices changed since the last refresh (a close, a credit note)."""
+    and every month whose invoices changed since the last refresh (a close, a credit note);
+    everything when nothing was refreshed yet."""
     this = current_month()
     months = {add_months(this, -1), this}
-    last = MonthlyCost.objects.aggregate(last=Max("refreshed_at"))["last"]
-    if last is not None:
-        changed = Period.objects.filter(Q(closed_at__gte=last) | Q(invoices__created_at__gte=last))
-        months.update(changed.values_list("month", flat=True))
+    refreshed = [
+        model.objects.aggregate(last=Max("refreshed_at"))["last"]
+        for model in (MonthlyValue, MonthlyCost)
+    ]
+    refreshed = [moment for moment in refreshed if moment is not None]
+    if not refreshed:
+        return all_months()  # never refreshed: build everything once
+    last = max(refreshed)
+    changed = Period.objects.filter(Q(closed_at__gte=last) | Q(invoices__created_at__gte=last))
+    months.update(changed.values_list("month", flat=True))
     return sorted(months)
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from billing.models import FinancingModel, Invoice, InvoiceLine, Period
@@ -93,4 +93,6 @@ def closed_bill(organisation, month: date, lines: dict[str, int], *, deployment=
 
 
 def close(period: Period) -> None:
-    Period.objects.filter(pk=period.pk).update(status=Period.Status.CLOSED)
+    Period.objects.filter(pk=period.pk).update(
+        status=Period.Status.CLOSED, closed_at=timezone.now()
+    )

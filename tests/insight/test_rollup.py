@@ -4,10 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
 
 from billing import services as billing
-from insight import selectors, services
+from insight import selectors, services, tasks
 from insight.models import CostBasis, MinutesBasis, MonthlyCost, MonthlyValue
+from insight.months import add_months, current_month
 from robots.models import Job
 from robots.workitems.models import WorkItem
 from tests.insight.conftest import at, close, closed_bill, items, run
@@ -174,3 +177,24 @@ def test_payback_is_the_month_accumulated_value_covers_accumulated_cost(
     assert [m.figures.value_ore for m in insight.monthly] == [450_000] * 3
     assert insight.payback == 3
     assert insight.total.net_ore == 1_350_000 - 1_000_000
+
+
+def test_the_beat_refreshes_this_month_the_last_and_months_closed_since(
+    aarhus, make_deployment, robot_12
+):
+    assert settings.CELERY_BEAT_SCHEDULE["refresh-value-rollups"]["task"] == (
+        "insight.tasks.refresh_rollups"
+    )
+    this = current_month()
+    deployment = make_deployment(aarhus, robot_version=robot_12)
+    items(deployment, at(this.year, this.month, 1, 1), 2)
+    assert tasks.refresh_rollups()["months"] == 1  # the first time: everything there is
+    assert services.default_months() == [add_months(this, -1), this]
+    # A month closed after the last refresh is refreshed too.
+    old = add_months(this, -5)
+    period = closed_bill(aarhus, old, {"pool_share": 1_000})
+    close(period)
+    assert old in services.default_months()
+    call_command("refresh_insight", "--all")
+    assert MonthlyCost.objects.get(month=old).total_ore == 1_000
+    assert MonthlyValue.objects.get(month=this).items_done == 2
