@@ -233,6 +233,7 @@ class Row:
     minutes_per_item: Decimal | None = None
     minutes_basis: str = ""
     payback: int | None = None
+    monthly: list = field(default_factory=list)
 
 
 @dataclass
@@ -355,7 +356,8 @@ def member_insight(organisation: Organisation, span: Span) -> Insight:
     rows = []
     for deployment_id, entry in per_deployment.items():
         series = [
-            MonthFigures(month, _summed(entry["months"].get(month, []))) for month in span.months
+            MonthFigures(month, _summed(entry["months"].get(month, []), member_month.figures))
+            for month, member_month in zip(span.months, monthly, strict=True)
         ]
         figures = _total(span, series)
         first = entry["row"]
@@ -368,6 +370,7 @@ def member_insight(organisation: Organisation, span: Span) -> Insight:
                 minutes_per_item=entry["minutes"],
                 minutes_basis=entry["basis"],
                 payback=payback_month(series),
+                monthly=series,
             )
         )
     breakdown = costs.aggregate(**COST_SUMS)
@@ -381,9 +384,24 @@ def member_insight(organisation: Organisation, span: Span) -> Insight:
     )
 
 
-def _summed(rows: list[dict]) -> Figures:
-    """A deployment's month (several rows only when its estimate basis differs)."""
-    figures = Figures()
+def deployment_insight(insight: Insight, deployment_id: int) -> Insight | None:
+    """One of a member's deployments on its own: its months, against its own cost."""
+    for row in insight.rows:
+        if row.key == deployment_id:
+            return Insight(
+                span=insight.span,
+                total=row.figures,
+                monthly=row.monthly,
+                rows=[row],
+                hourly_rate=insight.hourly_rate,
+            )
+    return None
+
+
+def _summed(rows: list[dict], member_month: Figures) -> Figures:
+    """A deployment's month (several rows only when its estimate basis differs); it is
+    preliminary when the member's month is."""
+    figures = Figures(preliminary=member_month.preliminary)
     for row in rows:
         one = Figures.of(row, cost_ore=row.get("sum_cost_ore"))
         for name in ("items_done", "items_handed_back", "items_without_estimate", "runs"):

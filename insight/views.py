@@ -82,9 +82,19 @@ class DashboardView(SiteView):
         )
         insight = selectors.member_insight(member, span) if member else None
         shown = insight or partnership
+        deployment = None
+        if insight and request.GET.get("deployment"):
+            try:
+                deployment = selectors.deployment_insight(insight, int(request.GET["deployment"]))
+            except ValueError:
+                deployment = None
+            if deployment is None:
+                raise Http404
+            shown = deployment
         context = {
             "span": span,
             "member": member,
+            "deployment": deployment.rows[0] if deployment else None,
             "insight": insight,
             "partnership": partnership,
             "shown": shown,

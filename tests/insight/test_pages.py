@@ -159,3 +159,16 @@ def test_the_dashboards_take_a_fixed_number_of_queries(
     _grow(_members(20, 100), deployment, 12)
     many_members = count()
     assert small == two_members == many_members
+
+
+def test_one_robot_has_its_own_trend_against_its_own_cost(
+    figures, aarhus, odense, owner, site_client
+):
+    client = site_client(aarhus, owner)
+    page = client.get(f"/insight/?year=2026&deployment={figures.pk}").content.decode()
+    assert 'data-testid="deployment-name"' in page and "Aarhus-lejetilbud" in page
+    assert 'data-figure="value">900,00 kr<' in page
+    assert 'data-figure="cost">0,00 kr<' in page  # its own lines: none in this bill
+    other = MonthlyValue.objects.get(organisation=odense).deployment_id
+    assert client.get(f"/insight/?year=2026&deployment={other}").status_code == 404
+    assert client.get("/insight/?deployment=x").status_code == 404
