@@ -7,6 +7,7 @@ refreshing it again gives the same rows (idempotent), and pages read only the ro
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,10 +15,12 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from billing.invoicing import compute_invoices
 from billing.models import Invoice, InvoiceLine, Period, UsageEntry
+from catalog import audit
 from insight.models import (
     CostBasis,
     DeploymentEstimate,
@@ -315,19 +318,44 @@ def refresh_rollups(months: list[date] | None = None) -> dict[str, int]:
     return {"months": len(months), "values": len(values), "costs": len(costs)}
 
 
-def set_hourly_rate(organisation: Organisation, hourly_rate) -> MemberValueRate:
-    rate, _ = MemberValueRate.objects.update_or_create(
+@transaction.atomic
+def set_hourly_rate(organisation: Organisation, hourly_rate, *, actor=None) -> MemberValueRate:
+    """What a saved hour is worth to the member; applies to every month at once (the value
+    is computed from the rollups' minutes when read)."""
+    hourly_rate = Decimal(hourly_rate)
+    if hourly_rate < 0:
+        raise ValidationError(_("The value of an hour cannot be negative."))
+    rate, _created = MemberValueRate.objects.update_or_create(
         organisation=organisation, defaults={"hourly_rate": hourly_rate}
+    )
+    audit.record(
+        actor=actor,
+        action="insight.hourly_rate",
+        target=rate,
+        organisation=organisation,
+        changes={"hourly_rate": str(hourly_rate)},
     )
     return rate
 
 
-def set_minutes_saved(deployment: Deployment, minutes) -> DeploymentEstimate | None:
-    """A deployment's own estimate; ``None`` removes it (the catalog's applies again)."""
+@transaction.atomic
+def set_minutes_saved(deployment: Deployment, minutes, *, actor=None) -> DeploymentEstimate | None:
+    """A deployment's own estimate; ``None`` removes it (the catalog's applies again). The
+    recent months take it at the next refresh, older ones with ``refresh_insight --all``."""
+    if minutes is not None and Decimal(minutes) < 0:
+        raise ValidationError(_("Minutes saved cannot be negative."))
     if minutes is None:
         DeploymentEstimate.objects.filter(deployment=deployment).delete()
-        return None
-    estimate, _ = DeploymentEstimate.objects.update_or_create(
-        deployment=deployment, defaults={"minutes_saved_per_item": minutes}
+        estimate = None
+    else:
+        estimate, _created = DeploymentEstimate.objects.update_or_create(
+            deployment=deployment, defaults={"minutes_saved_per_item": minutes}
+        )
+    audit.record(
+        actor=actor,
+        action="insight.minutes_saved",
+        target=deployment,
+        organisation=deployment.organisation,
+        changes={"minutes_saved_per_item": None if minutes is None else str(minutes)},
     )
     return estimate

@@ -2,14 +2,19 @@
 office every member side by side (and one member with ``?member=<slug>``)."""
 
 import io
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from insight import reports, selectors
-from tenants.permissions import Capability
+from insight import reports, selectors, services
+from robots.models import Deployment
+from tenants.permissions import Capability, can
 from tenants.views import SiteView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,3 +133,70 @@ class ReportView(SiteView):
             filename=reports.filename(report, suffix),
             content_type=content_type,
         )
+
+
+def danish_decimal(text: str) -> Decimal:
+    """1.234,5 or 1234.5 → Decimal; raises InvalidOperation on anything else."""
+    text = text.strip()
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    value = Decimal(text)
+    if not value.is_finite():
+        raise InvalidOperation(text)
+    return value
+
+
+def _back(request):
+    """The dashboard again, on the member's page when the office changed a member."""
+    query = request.POST.get("next_query", "")
+    url = reverse("insight:dashboard")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+class HourlyRateView(SiteView):
+    """A member's administrators set what a saved hour is worth to it; on the office, its
+    administrators set it for a member (``member``)."""
+
+    def post(self, request):
+        site = request.tenant
+        capability = (
+            Capability.MANAGE_ORGANISATIONS if site.is_office else (Capability.MANAGE_KEY_FIGURES)
+        )
+        if not can(request.user, site, capability):
+            raise PermissionDenied
+        member = site
+        if site.is_office:
+            member = selectors.member_by_slug(request.POST.get("member", ""))
+            if member is None:
+                raise Http404
+        try:
+            rate = danish_decimal(request.POST.get("hourly_rate", ""))
+            services.set_hourly_rate(member, rate, actor=request.user)
+        except (InvalidOperation, ValidationError):
+            messages.error(request, _("Give the value of an hour in kroner, e.g. 450,00."))
+        else:
+            messages.success(request, _("The value of a saved hour is changed."))
+        return _back(request)
+
+
+class EstimateView(SiteView):
+    """The office sets a deployment's own minutes saved per work item (empty: the catalog's)."""
+
+    office_only = True
+    capability = Capability.MANAGE_CATALOG
+
+    def post(self, request, pk):
+        deployment = get_object_or_404(Deployment, pk=pk)
+        text = request.POST.get("minutes", "").strip()
+        try:
+            services.set_minutes_saved(
+                deployment, danish_decimal(text) if text else None, actor=request.user
+            )
+        except (InvalidOperation, ValidationError):
+            messages.error(request, _("Give the minutes saved per work item, e.g. 4,5."))
+        else:
+            messages.success(
+                request,
+                _("The estimate is saved; the figures take it at the next refresh."),
+            )
+        return _back(request)

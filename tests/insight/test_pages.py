@@ -172,3 +172,42 @@ def test_one_robot_has_its_own_trend_against_its_own_cost(
     other = MonthlyValue.objects.get(organisation=odense).deployment_id
     assert client.get(f"/insight/?year=2026&deployment={other}").status_code == 404
     assert client.get("/insight/?deployment=x").status_code == 404
+
+
+def test_a_member_admin_sets_the_value_of_an_hour_and_the_office_an_estimate(
+    figures, aarhus, office, make_user, site_client
+):
+    admin = make_user("admin@aarhus.dk", aarhus, Role.MEMBER_ADMIN)
+    client = site_client(aarhus, admin)
+    assert 'data-testid="hourly-rate-form"' in client.get("/insight/?year=2026").content.decode()
+    response = client.post(
+        "/insight/hourly-rate/", {"hourly_rate": "600,00", "next_query": "year=2026"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/insight/?year=2026"
+    # 2 h × 600 kr = 1.200,00 kr, for past months too (the rate is applied when read).
+    page = client.get("/insight/?year=2026").content.decode()
+    assert 'data-figure="value">1.200,00 kr<' in page
+    client.post("/insight/hourly-rate/", {"hourly_rate": "-1"})
+    assert 'data-figure="value">1.200,00 kr<' in client.get("/insight/?year=2026").content.decode()
+    # A process owner may read but not change it.
+    owner = make_user("ejer2@aarhus.dk", aarhus, Role.PROCESS_OWNER)
+    assert (
+        site_client(aarhus, owner).post("/insight/hourly-rate/", {"hourly_rate": "1"}).status_code
+        == 403
+    )
+
+    developer = make_user("udvikler@robotkontor.dk", office, Role.OFFICE_DEVELOPER)
+    office_client = site_client(office, developer)
+    office_client.post(f"/insight/deployments/{figures.pk}/estimate/", {"minutes": "9,5"})
+    services.refresh_rollups([OCT])
+    row = MonthlyValue.objects.get(deployment=figures)
+    assert row.minutes_per_item == Decimal("9.5") and row.minutes_basis == MinutesBasis.DEPLOYMENT
+    office_client.post(f"/insight/deployments/{figures.pk}/estimate/", {"minutes": ""})
+    services.refresh_rollups([OCT])
+    assert MonthlyValue.objects.get(deployment=figures).minutes_basis == MinutesBasis.CATALOG
+    assert (
+        site_client(aarhus, admin)
+        .post(f"/insight/deployments/{figures.pk}/estimate/", {"minutes": "1"})
+        .status_code
+        == 403
+    )
