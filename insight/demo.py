@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing import demo as billing_demo
 from billing import selectors as billing_selectors
 from billing import services as billing
-from billing.models import KeyKind
 from catalog.intake import services as intake
 from catalog.intake.models import Idea
 from catalog.models import Robot
@@ -28,20 +28,14 @@ MONTHS = 6
 # Work items a deployment finishes in a full month once it is fully in use (the first
 # months ramp up), and how long a run takes (minutes).
 VOLUMES = {
-    ("aab", "lejetilbud"): (1200, 12),
-    ("aab", "fakturakontering"): (4000, 25),
-    ("aab", "forbrugsregnskab"): (800, 18),
-    ("aarhus", "kontanthjaelp-kontrol"): (600, 20),
-    ("aarhus", "kontoplan"): (300, 6),
+    ("aab", "lejetilbud"): (1500, 12),
+    ("aab", "fakturakontering"): (6000, 25),
+    ("aab", "forbrugsregnskab"): (1200, 18),
+    ("aarhus", "kontanthjaelp-kontrol"): (900, 20),
+    ("aarhus", "kontoplan"): (400, 6),
 }
 RUNS_PER_MONTH = 40
 HANDED_BACK_SHARE = Decimal("0.06")
-# The office's monthly costs in the history (øre): two and a half staff, licences, servers.
-POOLS = [
-    ("Løn til robotkontoret", 15_000_000, KeyKind.EQUAL, {}, []),
-    ("Licenser (RPA og ML)", 4_000_000, KeyKind.EQUAL, {}, []),
-    ("Fælles infrastruktur", 2_000_000, KeyKind.POPULATION, {}, ["municipality"]),
-]
 LIVE_IDEA = {
     "title": "Svar på lejetilbud",
     "description": "Ja/nej-svar på lejetilbud registreres i boligsystemet og på ventelisten.",
@@ -78,7 +72,7 @@ def _moments(month, count: int, rng: random.Random) -> list[datetime]:
 def _history(deployment: Deployment, months: list, volume: int, run_minutes: int, rng) -> None:
     runs, finished = [], []
     for index, month in enumerate(months):
-        share = min(Decimal(1), Decimal("0.4") + Decimal("0.15") * index)
+        share = min(Decimal(1), Decimal("0.6") + Decimal("0.15") * index)
         this_month = month == current_month()
         scale = Decimal(timezone.localdate().day) / 30 if this_month else Decimal(1)
         for moment in _moments(month, int(RUNS_PER_MONTH * share * scale), rng):
@@ -132,7 +126,7 @@ def _history(deployment: Deployment, months: list, volume: int, run_minutes: int
 
 
 def _bill(months: list) -> int:
-    """Book and close every month before this one (pools of the office's real size)."""
+    """Book and close every month before this one, with the office's monthly pools."""
     closed = 0
     for month in months:
         if month >= current_month() or billing_selectors.rate_card_on(month) is None:
@@ -140,15 +134,7 @@ def _bill(months: list) -> int:
         period = billing.get_period(month)
         if period.is_final:
             continue
-        for name, amount_ore, key, params, kinds in POOLS:
-            billing.create_cost_pool(
-                period=period,
-                name=name,
-                amount_ore=amount_ore,
-                key=key,
-                key_params=params,
-                limit_to_kinds=kinds,
-            )
+        billing_demo.add_pools(period)
         billing.record_period_usage(period)
         billing.close_period(period)
         closed += 1

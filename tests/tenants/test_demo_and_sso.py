@@ -77,6 +77,9 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     )
     assert aab.total.hours_saved > 0 and aab.total.cost_ore > 0
     assert aab.total.net_ore > 0 and aab.payback is not None
+    partnership = insight_selectors.partnership_insight(aab.span)
+    closed = [month.figures for month in partnership.monthly if not month.figures.preliminary]
+    assert sum(figures.net_ore for figures in closed) > 0 and partnership.payback is not None
     assert insight_selectors.pipeline(Organisation.objects.get(slug="aab"), aab.span).live
     before = snapshot()
     call_command("load_demo")
