@@ -37,6 +37,9 @@ class InsightRowSerializer(serializers.Serializer):
     payback_months = serializers.IntegerField(source="payback", allow_null=True)
     minutes_per_item = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     minutes_basis = serializers.CharField()
+    months = InsightMonthSerializer(
+        many=True, source="monthly", help_text="A deployment's months (empty for robots)."
+    )
 
 
 class InsightMemberRowSerializer(serializers.Serializer):

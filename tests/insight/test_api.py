@@ -37,6 +37,8 @@ def test_a_member_sees_itself_and_the_partnership_totals_only(two_members, make_
     assert body["member"]["total"]["cost_ore"] == 50_000
     assert body["member"]["total"]["net_ore"] == 40_000
     assert [d["name"] for d in body["member"]["deployments"]] == ["Aarhus-robot"]
+    october = body["member"]["deployments"][0]["months"][0]
+    assert october["month"] == "2026-10" and october["figures"]["value_ore"] == 90_000
     assert "members" not in body
     # The partnership: 60 items × 6 min = 6 h = 2.700 kr.
     assert body["partnership"]["total"]["value_ore"] == 270_000
