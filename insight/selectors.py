@@ -245,6 +245,7 @@ class Insight:
     robots: list[Row] = field(default_factory=list)
     hourly_rate: Decimal | None = None
     cost_breakdown: dict = field(default_factory=dict)
+    name: str = ""
 
     @property
     def payback(self) -> int | None:
@@ -396,6 +397,36 @@ def deployment_insight(insight: Insight, deployment_id: int) -> Insight | None:
                 hourly_rate=insight.hourly_rate,
             )
     return None
+
+
+def robot_insight(span: Span, robot_id: int) -> Insight | None:
+    """A catalog robot across the partnership, month by month, against the cost of its
+    deployments' own invoice lines. One query; None when it has no figures in the span."""
+    rows = list(
+        _values(span)
+        .filter(robot_id=robot_id)
+        .values("month", "robot__name_da")
+        .annotate(**VALUE_SUMS)
+        .order_by("month")
+    )
+    if not rows:
+        return None
+    by_month = {row["month"]: row for row in rows}
+    this = current_month()
+    monthly = [
+        MonthFigures(
+            month,
+            Figures.of(
+                by_month.get(month),
+                cost_ore=(by_month.get(month) or {}).get("sum_cost_ore"),
+                preliminary=month >= this,
+            ),
+        )
+        for month in span.months
+    ]
+    return Insight(
+        span=span, total=_total(span, monthly), monthly=monthly, name=rows[0]["robot__name_da"]
+    )
 
 
 def _summed(rows: list[dict], member_month: Figures) -> Figures:

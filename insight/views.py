@@ -96,7 +96,17 @@ class DashboardView(SiteView):
             if deployment is None:
                 raise Http404
             shown = deployment
+        robot = None
+        if request.GET.get("robot"):
+            try:
+                robot = selectors.robot_insight(span, int(request.GET["robot"]))
+            except ValueError:
+                robot = None
+            if robot is None:
+                raise Http404
+            shown = robot
         context = {
+            "robot": robot,
             "span": span,
             "member": member,
             "deployment": deployment.rows[0] if deployment else None,

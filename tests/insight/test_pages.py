@@ -211,3 +211,14 @@ def test_a_member_admin_sets_the_value_of_an_hour_and_the_office_an_estimate(
         .status_code
         == 403
     )
+
+
+def test_a_catalog_robot_has_its_trend_across_the_partnership(figures, aarhus, owner, site_client):
+    client = site_client(aarhus, owner)
+    robot = figures.robot_version.robot_id
+    page = client.get(f"/insight/?year=2026&robot={robot}").content.decode()
+    assert 'data-testid="robot-name"' in page
+    # Both members' items: 60 × 6 min = 6,0 h = 2.700,00 kr.
+    assert 'data-figure="value">2.700,00 kr<' in page
+    assert 'data-figure="hours_saved">6,0<' in page
+    assert client.get("/insight/?year=2026&robot=999999").status_code == 404
