@@ -10,10 +10,24 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from bench import billing_close, invoice_pdfs, job_claims, provisioning, work_items
+    from bench import (
+        billing_close,
+        insight_dashboard,
+        invoice_pdfs,
+        job_claims,
+        provisioning,
+        work_items,
+    )
 
     call_command("migrate_all", verbosity=0)
-    for benchmark in (provisioning, job_claims, work_items, invoice_pdfs, billing_close):
+    for benchmark in (
+        provisioning,
+        job_claims,
+        work_items,
+        invoice_pdfs,
+        billing_close,
+        insight_dashboard,
+    ):
         print(benchmark.report(benchmark.run()))
 
 

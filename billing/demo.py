@@ -20,11 +20,12 @@ LICENCE_SHARES = {"aarhus": 25, "odense": 15, "aalborg": 15, "vejle": 10, "aab":
 LICENCE_SHARES |= {"fsb": 10, "lejerbo": 10}
 # (name, amount in øre, key, key parameters, limited to kinds); every member has the figures
 # its pools need, so the month can be previewed and closed at once.
+# A month of a shared office of two to three people (the seeds' "fælles RPA-kontor").
 POOLS = [
-    ("Løn til robotkontoret", 120_000_000, KeyKind.EQUAL, {}, []),
-    ("Licenser (RPA og ML)", 30_000_000, KeyKind.FIXED, None, []),
-    ("Fælles infrastruktur", 20_000_000, KeyKind.BANDED, KOMBIT_BANDS, ["municipality"]),
-    ("Boligsystem-integrationer", 8_000_000, KeyKind.HOUSING_UNITS, {}, ["housing"]),
+    ("Løn til robotkontoret", 16_000_000, KeyKind.EQUAL, {}, []),
+    ("Licenser (RPA og ML)", 4_500_000, KeyKind.FIXED, None, []),
+    ("Fælles infrastruktur", 2_500_000, KeyKind.BANDED, KOMBIT_BANDS, ["municipality"]),
+    ("Boligsystem-integrationer", 1_000_000, KeyKind.HOUSING_UNITS, {}, ["housing"]),
 ]
 
 
@@ -41,7 +42,11 @@ def load() -> int:
         work_item_price=Decimal("0.25"),
         deployment_monthly_fee_ore=150_000,
     )
-    period = services.get_period(services.month_of(timezone.localdate()))
+    return add_pools(services.get_period(services.month_of(timezone.localdate())))
+
+
+def add_pools(period) -> int:
+    """The office's monthly cost pools in ``period`` (also the demo history's past months)."""
     shares = {
         str(organisation.pk): LICENCE_SHARES[organisation.slug]
         for organisation in Organisation.objects.filter(slug__in=LICENCE_SHARES)

@@ -5,6 +5,7 @@ Development defaults are safe for a laptop; production behaviour is switched on 
 for every variable.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -71,6 +72,7 @@ SHARED_APPS = [
     "robots",
     "robots.monitoring",
     "billing",
+    "insight",
 ]
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).
 TENANT_APPS = [
@@ -203,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "robots.tasks.apply_retention_everywhere",
         "schedule": 3600.0,
     },
+    "refresh-value-rollups": {
+        "task": "insight.tasks.refresh_rollups",
+        "schedule": 900.0,
+    },
 }
 # Work items: a payload is at most this large (JSON); uploaded files at most this large.
 WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
@@ -220,6 +226,15 @@ ROBOTS_RUNNER_SILENCE_MINUTES = env.int("ROBOTS_RUNNER_SILENCE_MINUTES", default
 ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES = env.int("ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES", default=10)
 # Unfinished work items due within this many hours (or overdue) raise a "deadline" alert.
 ROBOTS_DEADLINE_WARNING_HOURS = env.int("ROBOTS_DEADLINE_WARNING_HOURS", default=24)
+
+# --- Value and cost insight -------------------------------------------------------------
+
+# What a saved hour is worth to a member (DKK) unless the member has its own rate: a
+# caseworker's cost, the same default as the intake pipeline's business case.
+INSIGHT_HOURLY_RATE = Decimal(env.str("INSIGHT_HOURLY_RATE", default="450"))
+# Hours a full-time employee works a year: 1,924 h = 37 h × 52 weeks, the Danish state's
+# full-time norm (the same as the intake business case). Saved hours ÷ this = FTE.
+INSIGHT_HOURS_PER_FTE = Decimal(env.str("INSIGHT_HOURS_PER_FTE", default="1924"))
 
 # --- Stripe (optional: card payment for members who choose it) ----------------------------
 

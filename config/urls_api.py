@@ -28,6 +28,7 @@ urlpatterns = [
     path("v1/", include("catalog.governance.api_urls")),
     path("v1/", include("robots.workitems.api_urls")),
     path("v1/", include("robots.workitems.robot_urls")),
+    path("v1/", include("insight.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("robots.monitoring.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit_trail"),
     path("governance/", include("catalog.governance.urls")),
+    path("insight/", include("insight.urls")),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/badge/",

@@ -3,9 +3,17 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from bench import billing_close, invoice_pdfs, job_claims, provisioning, work_items
+from bench import (
+    billing_close,
+    insight_dashboard,
+    invoice_pdfs,
+    job_claims,
+    provisioning,
+    work_items,
+)
 from billing.models import CostPool, Invoice, InvoiceLine, Period, RateCard, UsageEntry
 from catalog.models import AuditEvent, Robot
+from insight.models import MonthlyCost, MonthlyValue
 from robots.models import Deployment, Job, Runner
 from tenants.models import KeyFigure, Organisation, User
 
@@ -80,3 +88,13 @@ def test_billing_close_benchmark_closes_a_period_and_rolls_everything_back(offic
     assert not Period.objects.exists() and not CostPool.objects.exists()
     assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
     assert not RateCard.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_insight_dashboard_benchmark_measures_both_pages_and_rolls_everything_back(office):
+    result = insight_dashboard.run(organisations=3, months=2, repetitions=1)
+    assert result.office_ms > 0 and result.member_ms > 0 and result.healthz_ms > 0
+    assert result.rollup_rows == 12 and result.office_queries > 0
+    report = insight_dashboard.report(result)
+    assert "ratio office / healthz" in report and "3 members" in report
+    assert_nothing_left(insight_dashboard.SLUG_PREFIX)
+    assert not MonthlyValue.objects.exists() and not MonthlyCost.objects.exists()

@@ -6,10 +6,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing import services as billing
-from billing.models import Invoice, RateCard
+from billing.models import Invoice, Period, RateCard
 from catalog.intake.models import Idea
 from catalog.models import RobotVersion
 from catalog.orders.models import Order
+from insight import demo as insight_demo
+from insight import selectors as insight_selectors
+from insight.models import MonthlyValue
 from robots.models import Deployment
 from robots.workitems.models import WorkQueue
 from tenants.models import Domain, KeyFigure, Membership, Organisation, User
@@ -28,6 +31,7 @@ def snapshot():
         list(Order.objects.order_by("pk").values("robot__slug", "status", "deployment_id")),
         list(Idea.objects.order_by("pk").values("title", "status", "robot_id")),
         list(Deployment.objects.order_by("pk").values("name", "status")),
+        MonthlyValue.objects.count(),
     )
 
 
@@ -53,7 +57,8 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     ]
     # The sample robots' inboxes are in AAB's queues, every row of each file an item.
     with schema_context("org_aab"):
-        queues = {queue.name: queue.items.count() for queue in WorkQueue.objects.all()}
+        live = WorkQueue.objects.exclude(description=insight_demo.MARKER)
+        queues = {queue.name: queue.items.count() for queue in live}
     assert queues == {
         "Svar på lejetilbud": 12,
         "Måleraflæsninger": 30,
@@ -65,6 +70,17 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     assert period.pools.count() == 4 and RateCard.objects.count() == 1
     preview = billing.preview_period(period)
     assert Invoice.objects.filter(period=period).count() == 7, preview
+    # Half a year of history, billed and closed, and a business case on the value pages.
+    assert Period.objects.filter(status="closed").count() == insight_demo.MONTHS
+    aab = insight_selectors.member_insight(
+        Organisation.objects.get(slug="aab"), insight_selectors.Span.last_twelve_months()
+    )
+    assert aab.total.hours_saved > 0 and aab.total.cost_ore > 0
+    assert aab.total.net_ore > 0 and aab.payback is not None
+    partnership = insight_selectors.partnership_insight(aab.span)
+    closed = [month.figures for month in partnership.monthly if not month.figures.preliminary]
+    assert sum(figures.net_ore for figures in closed) > 0 and partnership.payback is not None
+    assert insight_selectors.pipeline(Organisation.objects.get(slug="aab"), aab.span).live
     before = snapshot()
     call_command("load_demo")
     assert snapshot() == before

@@ -4,6 +4,7 @@ from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from catalog.intake import demo as intake_demo
 from catalog.orders import demo as orders_demo
+from insight import demo as insight_demo
 from robots.workitems import demo as workitems_demo
 from tenants import demo
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         ideas = intake_demo.load()
         items = workitems_demo.load()
         pools = billing_demo.load()
+        history = insight_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -30,3 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Added {items} demo work items to the members' queues.")
         if pools:
             self.stdout.write(f"Added a rate card and {pools} cost pools for this month.")
+        if history:
+            self.stdout.write(
+                f"Added half a year of run history and closed {history} months of billing."
+            )
