@@ -174,10 +174,10 @@ def _line_for_priced_entry(
 def _graduated(minutes: Fraction, tiers: list[dict]) -> list[tuple[str, Fraction, Decimal]]:
     """Split a member's minutes over graduated tiers: [(label, minutes in tier, price)]."""
     parts = []
-    lower = Fraction(0)
+    lower = Decimal(0)
     for tier in tiers:
-        upper = None if tier["up_to"] is None else Fraction(Decimal(str(tier["up_to"])))
-        portion = (minutes if upper is None else min(minutes, upper)) - lower
+        upper = None if tier["up_to"] is None else Decimal(str(tier["up_to"]))
+        portion = (minutes if upper is None else min(minutes, Fraction(upper))) - Fraction(lower)
         if portion <= 0:
             break
         span = (
