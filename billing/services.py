@@ -477,6 +477,8 @@ _INSERT_INVOICES = """
         total_ore)
     RETURNING organisation_id, id
 """
+# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped.
+_COPY_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_LINES = (
     "COPY billing_invoiceline (invoice_id, position, kind, description, quantity, unit,"
     " unit_price, amount_ore, pool_id, deployment_id) FROM STDIN"
@@ -538,11 +540,10 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
                             line.deployment_id,
                         )
                     )
-            # The pool lines (most of them) straight from the splits' columns.
-            kind = InvoiceLine.Kind.POOL_SHARE
-            percent = {}
+            # The pool lines (most of them) straight from the splits' columns, as COPY text.
+            kind, percent = InvoiceLine.Kind.POOL_SHARE.value, {}
             for split in drafts.pools:
-                heading, pool_id = split.heading, split.pool_id
+                heading, pool_id, rows = split.heading, split.pool_id, []
                 for member, position, share, hundredths, basis in zip(
                     split.members,
                     split.positions,
@@ -553,20 +554,13 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
                 ):
                     if hundredths not in percent:
                         percent[hundredths] = f"{hundredths // 100},{hundredths % 100:02d} %"
-                    write(
-                        (
-                            invoice_ids[member],
-                            position,
-                            kind,
-                            f"{heading}{percent[hundredths]} ({basis})"[:500],
-                            1,
-                            "andel",
-                            f"{share // 100}.{share % 100:02d}",
-                            share,
-                            pool_id,
-                            None,
-                        )
+                    description = f"{heading}{percent[hundredths]} ({basis})"[:500]
+                    rows.append(
+                        f"{invoice_ids[member]}\t{position}\t{kind}"
+                        f"\t{description.translate(_COPY_TEXT_ESCAPES)}\t1\tandel"
+                        f"\t{share // 100}.{share % 100:02d}\t{share}\t{pool_id}\t\\N\n"
                     )
+                copy.write("".join(rows))
     return totals
 
 

@@ -12,7 +12,16 @@ from django.utils import translation
 
 from billing import services
 from billing.invoicing import MissingKeyFigures
-from billing.models import CostPool, Invoice, KeyKind, Period, RateCard, TimeEntry, UsageEntry
+from billing.models import (
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    KeyKind,
+    Period,
+    RateCard,
+    TimeEntry,
+    UsageEntry,
+)
 from tenants.models import KeyFigure, Organisation
 from tests.billing.test_example_partnership import (  # noqa: F401  (shared fixture)
     MARCH,
@@ -312,3 +321,16 @@ def test_seconds_summed_and_graduated_tiers(office):
     ]
     assert lines[2][1] == 150  # 3 work items × 0,50 kr
     assert invoice.subtotal_ore == 375
+
+
+def test_pool_line_texts_keep_backslashes_tabs_and_newlines(office, rate_card):
+    _members(0, 2)
+    period = services.get_period(date(2025, 1, 1))
+    name = "Drift\\IT\t2025\nC:\\r"
+    services.create_cost_pool(period=period, name=name, amount_ore=1_001, key=KeyKind.EQUAL)
+    services.close_period(period)
+    lines = InvoiceLine.objects.filter(invoice__period=period).order_by("amount_ore")
+    assert [(line.description, line.unit_price, line.amount_ore) for line in lines] == [
+        (f"{name}: 10,01 kr × 50,00 % (lige andele, 1 af 2)", Decimal("5.0000"), 500),
+        (f"{name}: 10,01 kr × 50,00 % (lige andele, 1 af 2)", Decimal("5.0100"), 501),
+    ]
