@@ -477,8 +477,16 @@ _INSERT_INVOICES = """
         total_ore)
     RETURNING organisation_id, id
 """
-# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped.
-_COPY_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """A value for COPY's text format: backslashes, tabs, newlines and carriage returns
+    escaped (str.replace is several times faster than str.translate here)."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
 _COPY_LINES = (
     "COPY billing_invoiceline (invoice_id, position, kind, description, quantity, unit,"
     " unit_price, amount_ore, pool_id, deployment_id) FROM STDIN"
@@ -557,7 +565,7 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
                     description = f"{heading}{percent[hundredths]} ({basis})"[:500]
                     rows.append(
                         f"{invoice_ids[member]}\t{position}\t{kind}"
-                        f"\t{description.translate(_COPY_TEXT_ESCAPES)}\t1\tandel"
+                        f"\t{_copy_text(description)}\t1\tandel"
                         f"\t{share // 100}.{share % 100:02d}\t{share}\t{pool_id}\t\\N\n"
                     )
                 copy.write("".join(rows))
