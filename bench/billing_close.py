@@ -1,5 +1,8 @@
 """Closing a billing period: the raw SQL ``GROUP BY`` over the period's ledger vs our close
 (``billing.services.close_period``: compute every member's invoice, write and number them).
+Both read every ledger row of the period; the close sums the minutes the database rounded
+when each run was booked (``started_minutes``) and the work items, per member, deployment
+and robot.
 
 The members are plain Organisation rows without schemas (the close reads only the public
 schema), the ledger rows are made by ``INSERT … SELECT generate_series``. The ledger is
