@@ -10,11 +10,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Func, Q, Sum, Value
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from billing import selectors
-from billing.allocation import allocate, integer_weights
+from billing.allocation import allocate, allocate_integers, integer_weights
 from billing.keys import PeriodMember, pool_members, weigh
 from billing.models import (
     Adjustment,
@@ -35,7 +35,7 @@ VAT_RATES = {
 }
 
 
-HUNDREDTH = Decimal("0.01")
+ONE = Decimal(1)
 
 
 class MissingKeyFigures(ValidationError):
@@ -49,7 +49,7 @@ class MissingKeyFigures(ValidationError):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class DraftLine:
     kind: str
     description: str
@@ -63,13 +63,23 @@ class DraftLine:
 
 @dataclass
 class DraftInvoice:
+    """A member's draft invoice: its usage lines, then one line per pool it shares in (kept
+    column-wise in the pools' ``PoolSplit``), then its adjustment lines."""
+
     organisation_id: int
     vat_status: str
     lines: list[DraftLine] = field(default_factory=list)
+    pool_ore: int = 0
+    pool_lines: int = 0
+    adjustments: list[DraftLine] = field(default_factory=list)
 
     @property
     def subtotal_ore(self) -> int:
-        return sum(line.amount_ore for line in self.lines)
+        return (
+            sum(line.amount_ore for line in self.lines)
+            + self.pool_ore
+            + sum(line.amount_ore for line in self.adjustments)
+        )
 
     @property
     def vat_rate(self) -> Decimal:
@@ -88,16 +98,38 @@ class DraftInvoice:
         return sum(line.amount_ore for line in self.lines if line.kind in USAGE_LINE_KINDS)
 
 
+@dataclass
+class PoolSplit:
+    """A pool split among members: one invoice line each, column by column (a close writes
+    tens of thousands of them in one statement). ``heading`` starts each line's description
+    ("Løn: 1.200.000,00 kr × "); ``positions`` are the lines' places on the invoices (after
+    the usage lines and the lines of earlier pools); ``hundredths`` is each member's weight
+    in hundredths of a percent (rounded half-up), ``basis`` the words explaining it."""
+
+    pool_id: int
+    heading: str
+    members: list[int]
+    positions: list[int]
+    shares: list[int]
+    hundredths: list[int]
+    basis: list[str]
+
+
+@dataclass
+class Drafts:
+    """Every member's draft invoice for a period (keyed by organisation id) and the pool
+    splits, in the order of the pools."""
+
+    invoices: dict[int, DraftInvoice]
+    pools: list[PoolSplit]
+
+
 USAGE_LINE_KINDS = (
     InvoiceLine.Kind.ROBOT_USAGE,
     InvoiceLine.Kind.WORK_ITEMS,
     InvoiceLine.Kind.DEPLOYMENT_FEE,
     InvoiceLine.Kind.STAFF_HOURS,
 )
-
-
-class Ceil(Func):
-    function = "CEIL"
 
 
 def _kroner(ore: int) -> Decimal:
@@ -110,36 +142,42 @@ def _fraction_decimal(value: Fraction, places: int) -> Decimal:
     )
 
 
-def _line_for_priced_entry(entry: UsageEntry, kind: str) -> DraftLine:
+def _line_for_priced_entry(
+    quantity: Decimal,
+    unit_price: Decimal | None,
+    amount_ore: int,
+    description: str,
+    deployment_id: int | None,
+    kind: str,
+) -> DraftLine:
     """A fee or staff-hours entry priced when recorded: quantity × price if that is what it
     cost, else one share of the stated amount (a shared idea's hours split in øre)."""
-    if entry.unit_price is not None and (
-        round_half_up(entry.quantity * entry.unit_price * ORE_PER_KRONE) == entry.amount_ore
+    if unit_price is not None and (
+        round_half_up(quantity * unit_price * ORE_PER_KRONE) == amount_ore
     ):
-        quantity, unit_price = entry.quantity, entry.unit_price
         unit = "timer" if kind == InvoiceLine.Kind.STAFF_HOURS else "dage"
         if kind == InvoiceLine.Kind.DEPLOYMENT_FEE:
-            quantity, unit, unit_price = Decimal(1), "md", _kroner(entry.amount_ore)
+            quantity, unit, unit_price = ONE, "md", _kroner(amount_ore)
     else:
-        quantity, unit, unit_price = Decimal(1), "andel", _kroner(entry.amount_ore)
+        quantity, unit, unit_price = ONE, "andel", _kroner(amount_ore)
     return DraftLine(
         kind=kind,
-        description=entry.description,
+        description=description,
         quantity=quantity,
         unit=unit,
         unit_price=unit_price,
-        amount_ore=entry.amount_ore,
-        deployment_id=entry.deployment_id,
+        amount_ore=amount_ore,
+        deployment_id=deployment_id,
     )
 
 
 def _graduated(minutes: Fraction, tiers: list[dict]) -> list[tuple[str, Fraction, Decimal]]:
     """Split a member's minutes over graduated tiers: [(label, minutes in tier, price)]."""
     parts = []
-    lower = Fraction(0)
+    lower = Decimal(0)
     for tier in tiers:
-        upper = None if tier["up_to"] is None else Fraction(Decimal(str(tier["up_to"])))
-        portion = (minutes if upper is None else min(minutes, upper)) - lower
+        upper = None if tier["up_to"] is None else Decimal(str(tier["up_to"]))
+        portion = (minutes if upper is None else min(minutes, Fraction(upper))) - Fraction(lower)
         if portion <= 0:
             break
         span = (
@@ -154,11 +192,11 @@ def _graduated(minutes: Fraction, tiers: list[dict]) -> list[tuple[str, Fraction
     return parts
 
 
-def _robot_lines(rate_card: RateCard, rows: list[dict]) -> tuple[list[DraftLine], Fraction]:
-    """Lines for one member's runtime rows (one per deployment), and its billed minutes."""
-    robot_prices = {
-        price.robot_id: price.robot_minute_price for price in rate_card.robot_prices.all()
-    }
+def _robot_lines(
+    rate_card: RateCard, robot_prices: dict[int, Decimal], rows: list[dict]
+) -> tuple[list[DraftLine], Fraction]:
+    """Lines for one member's runtime rows (one per deployment), and its billed minutes;
+    ``robot_prices``: the rate card's own prices per catalog robot."""
     per_job = rate_card.runtime_rounding == RateCard.Rounding.PER_STARTED_MINUTE
     rule = "påbegyndte minutter pr. kørsel" if per_job else "sekunder summeret"
     lines = []
@@ -205,54 +243,53 @@ def _robot_lines(rate_card: RateCard, rows: list[dict]) -> tuple[list[DraftLine]
     return lines, total_minutes
 
 
-def _quantities(entries) -> tuple[list[dict], list[dict]]:
+def _quantities(entries, *, seconds: bool) -> tuple[list[dict], list[dict]]:
     """Runtime rows (per member, deployment and robot) and work-item rows (per member and
-    deployment), in the order of the invoice lines.
+    deployment), in the order of the invoice lines; ``seconds``: sum the runtime seconds too
+    (for a rate card that bills seconds summed rather than started minutes).
 
-    One pass over the ledger, grouped before the deployment names are looked up: the close
-    of a big period costs about what a plain ``GROUP BY`` over its rows costs.
+    One pass over the ledger grouped by member, deployment and robot, summing the minutes
+    the database rounded when each job was booked (``started_minutes``, null for other
+    kinds) and the work items: the close of a big period costs about what a plain
+    ``GROUP BY`` over its rows costs.
     """
-    sums = list(
-        entries.filter(kind__in=[UsageEntry.Kind.RUNTIME, UsageEntry.Kind.WORK_ITEMS])
-        .values("kind", "organisation_id", "deployment_id", "robot_id")
-        .annotate(
-            total=Sum("quantity"),
-            started_minutes=Sum(
-                Ceil(F("quantity") / Value(Decimal(60))),
-                filter=Q(kind=UsageEntry.Kind.RUNTIME),
-            ),
-        )
-        .order_by()
+    sums = {
+        "started_minutes": Sum("started_minutes"),
+        "items": Sum("quantity", filter=Q(kind=UsageEntry.Kind.WORK_ITEMS)),
+    }
+    if seconds:
+        sums["seconds"] = Sum("quantity", filter=Q(kind=UsageEntry.Kind.RUNTIME))
+    groups = list(
+        entries.values("organisation_id", "deployment_id", "robot_id").annotate(**sums).order_by()
     )
     # Ranked in the database, so that names sort by its collation as ORDER BY would.
     deployments = Deployment.objects.filter(
-        pk__in={row["deployment_id"] for row in sums if row["deployment_id"]}
+        pk__in={row["deployment_id"] for row in groups if row["deployment_id"]}
     ).order_by("name", "pk")
     names = {pk: name for pk, name in deployments.values_list("pk", "name")}
     rank = {pk: place for place, pk in enumerate(names)}
     runtime, work_items = [], {}
-    for row in sums:
+    for row in groups:
         row["deployment__name"] = names.get(row["deployment_id"])
-        if row["kind"] == UsageEntry.Kind.RUNTIME:
-            row["seconds"] = row["total"]
+        if row["started_minutes"] is not None:
             runtime.append(row)
-        else:
+        if row["items"] is not None:
             key = (row["organisation_id"], row["deployment_id"])
             if key in work_items:
-                work_items[key]["items"] += row["total"]
+                work_items[key]["items"] += row["items"]
             else:
-                work_items[key] = {**row, "items": row["total"]}
+                work_items[key] = {**row, "robot_id": None}
 
     def order(row):
         # ORDER BY organisation, deployment name (no deployment last), deployment, robot.
         deployment = rank.get(row["deployment_id"], len(rank))
-        return (row["organisation_id"], deployment, row.get("robot_id") or 0)
+        return (row["organisation_id"], deployment, row["robot_id"] or 0)
 
     return sorted(runtime, key=order), sorted(work_items.values(), key=order)
 
 
-def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
-    """Every member's draft invoice for the period, keyed by organisation id.
+def compute_invoices(period: Period) -> Drafts:
+    """Every member's draft invoice for the period and the pool splits.
 
     Raises MissingKeyFigures listing everything that keeps a pool from being split.
     """
@@ -265,14 +302,25 @@ def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
         )
         for member in members
     }
+    rate_card = selectors.rate_card_on(period.month)
+    per_job = (
+        rate_card is None or rate_card.runtime_rounding == RateCard.Rounding.PER_STARTED_MINUTE
+    )
     entries = UsageEntry.objects.filter(period=period)
-    runtime, work_items = _quantities(entries)
+    runtime, work_items = _quantities(entries, seconds=not per_job)
     priced = list(
-        entries.filter(kind__in=UsageEntry.PRICED_WHEN_RECORDED).order_by(
-            "kind", "occurred_on", "pk"
+        entries.filter(kind__in=UsageEntry.PRICED_WHEN_RECORDED)
+        .order_by("kind", "occurred_on", "pk")
+        .values_list(
+            "organisation_id",
+            "kind",
+            "quantity",
+            "unit_price",
+            "amount_ore",
+            "description",
+            "deployment_id",
         )
     )
-    rate_card = selectors.rate_card_on(period.month)
     if rate_card is None and (runtime or work_items):
         raise ValidationError(
             _("No rate card is valid on %(day)s, so robot usage cannot be priced.")
@@ -283,8 +331,12 @@ def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
     runtime_by_member = defaultdict(list)
     for row in runtime:
         runtime_by_member[row["organisation_id"]].append(row)
+    if runtime_by_member:
+        robot_prices = {
+            price.robot_id: price.robot_minute_price for price in rate_card.robot_prices.all()
+        }
     for organisation_id, rows in runtime_by_member.items():
-        lines, minutes = _robot_lines(rate_card, rows)
+        lines, minutes = _robot_lines(rate_card, robot_prices, rows)
         drafts[organisation_id].lines.extend(lines)
         robot_minutes[organisation_id] = minutes
     for row in work_items:
@@ -307,15 +359,13 @@ def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
         UsageEntry.Kind.DEPLOYMENT_FEE: InvoiceLine.Kind.DEPLOYMENT_FEE,
         UsageEntry.Kind.STAFF_HOURS: InvoiceLine.Kind.STAFF_HOURS,
     }
-    for entry in priced:
-        drafts[entry.organisation_id].lines.append(
-            _line_for_priced_entry(entry, line_kind[entry.kind])
-        )
+    for organisation_id, kind, *entry in priced:
+        drafts[organisation_id].lines.append(_line_for_priced_entry(*entry, line_kind[kind]))
 
-    _split_pools(period, members, drafts, robot_minutes)
+    pools = _split_pools(period, members, drafts, robot_minutes)
 
     for adjustment in Adjustment.objects.filter(period=period).order_by("pk"):
-        drafts[adjustment.organisation_id].lines.append(
+        drafts[adjustment.organisation_id].adjustments.append(
             DraftLine(
                 kind=InvoiceLine.Kind.ADJUSTMENT,
                 description=adjustment.description,
@@ -325,13 +375,14 @@ def compute_invoices(period: Period) -> dict[int, DraftInvoice]:
                 amount_ore=adjustment.amount_ore,
             )
         )
-    return drafts
+    return Drafts(drafts, pools)
 
 
-def _split_pools(period, members, drafts, robot_minutes) -> None:
+def _split_pools(period, members, drafts, robot_minutes) -> list[PoolSplit]:
+    """Split each pool among its members (adding each member's shares to its draft)."""
     pools = list(period.pools.order_by("pk"))
     if not pools:
-        return
+        return []
     # Only the members' ids are read (a pool may be limited to hundreds of members).
     limited_to = defaultdict(set)
     for pool_id, organisation_id in CostPool.limit_to_members.through.objects.filter(
@@ -371,11 +422,12 @@ def _split_pools(period, members, drafts, robot_minutes) -> None:
     if missing:
         raise MissingKeyFigures(missing)
 
+    done = []
     for pool, result in splits:
         base = bases[pool.pk] - deductions[pool.pk]
         weights = integer_weights(result.weights)
-        shares = allocate(base, weights)
-        weight_sum = Decimal(sum(weights.values()))
+        shares = allocate_integers(base, weights)
+        weight_sum = sum(weights.values())
         if deductions[pool.pk]:
             amount_text = (
                 f"{format_kr(base)} ({format_kr(pool.amount_ore)} − brugsindtægter "
@@ -383,22 +435,23 @@ def _split_pools(period, members, drafts, robot_minutes) -> None:
             )
         else:
             amount_text = format_kr(base)
-        heading = f"{pool.name}: {amount_text} × "
+        positions = []
         for organisation_id, share in shares.items():
-            # As exact as the fraction weight ÷ sum: both are rounded once, to 28 digits.
-            percent = (Decimal(weights[organisation_id] * 100) / weight_sum).quantize(
-                HUNDREDTH, rounding=ROUND_HALF_UP
+            draft = drafts[organisation_id]
+            draft.pool_ore += share
+            draft.pool_lines += 1
+            positions.append(len(draft.lines) + draft.pool_lines)
+        twice = 2 * weight_sum
+        done.append(
+            PoolSplit(
+                pool_id=pool.pk,
+                heading=f"{pool.name}: {amount_text} × ",
+                members=list(shares),
+                positions=positions,
+                shares=list(shares.values()),
+                # Exact, half-up: (weight × 10.000 + sum ÷ 2) ÷ sum, in integers.
+                hundredths=[(weight * 20_000 + weight_sum) // twice for weight in weights.values()],
+                basis=[result.basis[organisation_id] for organisation_id in shares],
             )
-            drafts[organisation_id].lines.append(
-                DraftLine(
-                    kind=InvoiceLine.Kind.POOL_SHARE,
-                    description=(
-                        f"{heading}{format_number(percent, 2)} % ({result.basis[organisation_id]})"
-                    ),
-                    quantity=Decimal(1),
-                    unit="andel",
-                    unit_price=_kroner(share),
-                    amount_ore=share,
-                    pool_id=pool.pk,
-                )
-            )
+        )
+    return done

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import MAX_PREC, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -49,7 +50,10 @@ class KeyResult:
     missing: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65_536)
 def _number(value: Decimal | Fraction | int) -> str:
+    """A key figure or weight in Danish notation, with two decimals unless whole (cached: a
+    close writes the same members' figures into many pools' lines)."""
     value = _decimal(value)
     whole = value == value.to_integral_value()
     return format_number(value, 0 if whole else 2)

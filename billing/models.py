@@ -14,7 +14,8 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models.functions import Cast, Ceil
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -270,10 +271,32 @@ class UsageEntry(models.Model):
     amount_ore = models.BigIntegerField(_("amount (øre)"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+    # A runtime entry's seconds rounded up to whole started minutes, written by the database
+    # when the entry is booked (null for other kinds): a month's per-started-minute total is
+    # then a plain SUM, not a rounding of every job at the close.
+    started_minutes = models.GeneratedField(
+        expression=Case(
+            When(
+                kind="runtime",
+                then=Cast(Ceil(F("quantity") / Value(60)), models.BigIntegerField()),
+            )
+        ),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["occurred_on", "pk"]
-        indexes = [models.Index(fields=["period", "organisation", "kind"], name="usage_by_period")]
+        indexes = [
+            models.Index(fields=["period", "organisation", "kind"], name="usage_by_period"),
+            # The few entries priced when booked (each its own invoice line), without
+            # reading the period's many runtime and work-item entries.
+            models.Index(
+                fields=["period"],
+                condition=Q(kind__in=["deployment_fee", "staff_hours"]),
+                name="usage_priced_by_period",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=0), name="usage_quantity_nonneg"),
             models.CheckConstraint(

@@ -46,20 +46,27 @@ def period_members(period: Period) -> list[PeriodMember]:
             & (Q(billing_term__left_on__isnull=True) | Q(billing_term__left_on__gte=period.month))
             | booked
         )
-        .select_related("billing_term")
         .order_by("pk")
+        .values_list(
+            "pk",
+            "name",
+            "kind",
+            "is_active",
+            "billing_term__pk",
+            "billing_term__joined_on",
+            "billing_term__left_on",
+        )
     )
     members = []
-    for organisation in organisations:
+    for pk, name, kind, is_active, term, joined_on, left_on in organisations:
         days = period.days
-        term = getattr(organisation, "billing_term", None)
         if term is not None:
-            first = max(term.joined_on, period.month)
-            last = min(term.left_on or period.last_day, period.last_day)
+            first = max(joined_on, period.month)
+            last = min(left_on or period.last_day, period.last_day)
             days = max(0, (last - first).days + 1)
-        elif not organisation.is_active:
+        elif not is_active:
             days = 0
-        members.append(PeriodMember(organisation.pk, organisation.name, organisation.kind, days))
+        members.append(PeriodMember(pk, name, kind, days))
     return members
 
 

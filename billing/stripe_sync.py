@@ -86,8 +86,9 @@ def invoices_to_push(period: Period):
     )
 
 
-def enqueue_pushes(invoices: list[Invoice]) -> None:
-    """Queue a push for each card-paying member's invoice once the transaction commits.
+def enqueue_pushes(invoices: list[tuple[int, int]]) -> None:
+    """Queue a push for each card-paying member's invoice once the transaction commits;
+    ``invoices``: the (id, organisation id) of numbered invoices (not credit notes).
 
     A push that cannot be queued (broker down) is logged; ``push_invoices_to_stripe`` finds
     it again.
@@ -99,14 +100,12 @@ def enqueue_pushes(invoices: list[Invoice]) -> None:
         return
     paying = set(
         CardPayment.objects.filter(
-            enabled=True, organisation_id__in={invoice.organisation_id for invoice in invoices}
+            enabled=True, organisation_id__in={organisation_id for _pk, organisation_id in invoices}
         ).values_list("organisation_id", flat=True)
     )
-    for invoice in invoices:
-        if invoice.organisation_id in paying and invoice.kind == Invoice.Kind.INVOICE:
-            transaction.on_commit(
-                lambda pk=invoice.pk: tasks.push_invoice_to_stripe.delay(pk), robust=True
-            )
+    for pk, organisation_id in invoices:
+        if organisation_id in paying:
+            transaction.on_commit(lambda pk=pk: tasks.push_invoice_to_stripe.delay(pk), robust=True)
 
 
 def _customer_for(api: stripe.StripeClient, organisation: Organisation) -> str:

@@ -12,8 +12,17 @@ from django.utils import translation
 
 from billing import services
 from billing.invoicing import MissingKeyFigures
-from billing.models import CostPool, Invoice, KeyKind, Period, RateCard, TimeEntry, UsageEntry
-from tenants.models import Organisation
+from billing.models import (
+    CostPool,
+    Invoice,
+    InvoiceLine,
+    KeyKind,
+    Period,
+    RateCard,
+    TimeEntry,
+    UsageEntry,
+)
+from tenants.models import KeyFigure, Organisation
 from tests.billing.test_example_partnership import (  # noqa: F401  (shared fixture)
     MARCH,
     make_pools,
@@ -179,27 +188,149 @@ def test_preview_reports_what_changed(partnership):
 def _members(first: int, count: int) -> None:
     cvrs = valid_cvrs()
     for index in range(first, first + count):
-        Organisation.objects.create(
+        member = Organisation.objects.create(
             name=f"Medlem {index}",
             slug=f"medlem-{index}",
             kind=Organisation.Kind.MUNICIPALITY,
             cvr=next(cvrs),
             schema_name=f"org_medlem_{index}",
         )
+        KeyFigure.objects.create(
+            organisation=member,
+            kind=KeyFigure.Kind.POPULATION,
+            value=10_000 + index,
+            valid_from=date(2024, 1, 1),
+        )
+
+
+def _usage(period: Period) -> None:
+    """Every member's robot runtime, work items and staff hours in the period."""
+    entries = []
+    for member in Organisation.objects.filter(slug__startswith="medlem-"):
+        for kind, quantity, amount in (
+            (UsageEntry.Kind.RUNTIME, Decimal(61 + member.pk), None),
+            (UsageEntry.Kind.RUNTIME, Decimal("0.5"), None),
+            (UsageEntry.Kind.WORK_ITEMS, Decimal(3), None),
+            (UsageEntry.Kind.STAFF_HOURS, Decimal("1.5"), 120_000),
+        ):
+            entries.append(
+                UsageEntry(
+                    source=f"test:{period.label}:{member.pk}:{len(entries)}",
+                    period=period,
+                    organisation=member,
+                    kind=kind,
+                    occurred_on=period.month,
+                    quantity=quantity,
+                    unit_price=Decimal(800) if amount else None,
+                    amount_ore=amount,
+                )
+            )
+    UsageEntry.objects.bulk_create(entries)
 
 
 def _close_queries(month: date, members: int) -> int:
     period = services.get_period(month)
-    services.create_cost_pool(period=period, name="Løn", amount_ore=1_000_000, key=KeyKind.EQUAL)
+    _usage(period)
+    for name, key in (("Løn", KeyKind.EQUAL), ("Drift", KeyKind.POPULATION)):
+        services.create_cost_pool(period=period, name=name, amount_ore=1_000_000, key=key)
+    services.create_cost_pool(period=period, name="Servere", amount_ore=500_000, key=KeyKind.USAGE)
     with CaptureQueriesContext(connection) as queries:
         services.close_period(period)
-    assert period.invoices.count() == members
+    invoices = period.invoices.prefetch_related("lines")
+    assert invoices.count() == members
+    # Usage, staff hours and three pool lines on every invoice, all written.
+    assert {len(invoice.lines.all()) for invoice in invoices} == {6}
     return len(queries)
 
 
-def test_the_close_makes_as_many_queries_for_9_members_as_for_3(office):
+def test_the_close_makes_as_many_queries_for_9_members_as_for_3(office, rate_card):
     _members(0, 3)
     with_three = _close_queries(date(2025, 1, 1), 3)
     _members(3, 6)
     with_nine = _close_queries(date(2025, 2, 1), 9)
     assert with_nine == with_three
+
+
+def test_started_minutes_are_rounded_up_when_a_job_is_booked(office):
+    member = Organisation.objects.create(
+        name="Medlem", slug="medlem", schema_name="org_medlem", cvr="29189846"
+    )
+    period = services.get_period(MARCH)
+    for seconds in ("0", "0.001", "60", "60.001", "3600"):
+        UsageEntry.objects.create(
+            source=f"job:{seconds}",
+            period=period,
+            organisation=member,
+            kind=UsageEntry.Kind.RUNTIME,
+            occurred_on=MARCH,
+            quantity=Decimal(seconds),
+        )
+    UsageEntry.objects.create(
+        source="items",
+        period=period,
+        organisation=member,
+        kind=UsageEntry.Kind.WORK_ITEMS,
+        occurred_on=MARCH,
+        quantity=Decimal(90),
+    )
+    minutes = dict(UsageEntry.objects.values_list("source", "started_minutes"))
+    assert minutes == {
+        "job:0": 0,
+        "job:0.001": 1,
+        "job:60": 1,
+        "job:60.001": 2,
+        "job:3600": 60,
+        "items": None,
+    }
+
+
+def test_seconds_summed_and_graduated_tiers(office):
+    services.create_rate_card(
+        name="Sekunder",
+        valid_from=date(2030, 1, 1),
+        robot_minute_price=Decimal("2.00"),
+        staff_hour_price=Decimal("800.00"),
+        work_item_price=Decimal("0.50"),
+        runtime_rounding=RateCard.Rounding.SUMMED_SECONDS,
+        robot_minute_tiers=[{"up_to": 1, "price": "2.00"}, {"up_to": None, "price": "1.00"}],
+    )
+    member = Organisation.objects.create(
+        name="Medlem", slug="medlem", schema_name="org_medlem", cvr="29189846"
+    )
+    period = services.get_period(date(2030, 1, 1))
+    for source, kind, quantity in (
+        ("job:1", UsageEntry.Kind.RUNTIME, Decimal("30")),
+        ("job:2", UsageEntry.Kind.RUNTIME, Decimal("45")),
+        ("items", UsageEntry.Kind.WORK_ITEMS, Decimal("3")),
+    ):
+        UsageEntry.objects.create(
+            source=source,
+            period=period,
+            organisation=member,
+            kind=kind,
+            occurred_on=period.month,
+            quantity=quantity,
+        )
+    services.close_period(period)
+    invoice = period.invoices.get(organisation=member)
+    lines = [(line.description, line.amount_ore) for line in invoice.lines.all()]
+    # 75 seconds = 1,25 minutes: the first minute at 2,00 kr, the quarter above at 1,00 kr.
+    assert lines[:2] == [
+        ("Robotkørsel, trin 0–1 min: 1,00 min × 2,00 kr (sekunder summeret)", 200),
+        ("Robotkørsel, trin over 1 min: 0,25 min × 1,00 kr (sekunder summeret)", 25),
+    ]
+    assert lines[2][1] == 150  # 3 work items × 0,50 kr
+    assert invoice.subtotal_ore == 375
+
+
+def test_pool_line_texts_keep_backslashes_tabs_and_newlines(office, rate_card):
+    _members(0, 2)
+    period = services.get_period(date(2025, 1, 1))
+    name = "Drift\\IT\t2025\nC:\\r"
+    services.create_cost_pool(period=period, name=name, amount_ore=1_001, key=KeyKind.EQUAL)
+    services.close_period(period)
+    lines = InvoiceLine.objects.filter(invoice__period=period).order_by("amount_ore")
+    assert [(line.description, line.unit_price, line.amount_ore) for line in lines] == [
+        (f"{name}: 10,01 kr × 50,00 % (lige andele, 1 af 2)", Decimal("5.0000"), 500),
+        (f"{name}: 10,01 kr × 50,00 % (lige andele, 1 af 2)", Decimal("5.0100"), 501),
+    ]
