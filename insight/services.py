@@ -175,12 +175,13 @@ def _drafted(period: Period, bills: dict, direct: dict) -> str:
             if row["deployment_id"]:
                 direct[row["deployment_id"]] += row["amount"] or 0
         return CostBasis.LEDGER
-    for organisation_id, draft in drafts.items():
+    for organisation_id, draft in drafts.invoices.items():
         bill = bills.setdefault(organisation_id, _empty_bill())
-        for line in draft.lines:
+        for line in [*draft.lines, *draft.adjustments]:
             bill[LINE_COLUMNS.get(line.kind, "adjustment_ore")] += line.amount_ore
             if line.deployment_id:
                 direct[line.deployment_id] += line.amount_ore
+        bill["pool_ore"] += draft.pool_ore  # pool shares are summed, not kept as lines
         bill["vat_ore"] += draft.vat_ore
     return CostBasis.DRAFT
 
