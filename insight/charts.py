@@ -12,7 +12,7 @@ from billing.money import format_number
 
 WIDTH = 680
 HEIGHT = 230
-LEFT = 74  # room for the axis labels
+LEFT = 80  # room for the axis labels
 RIGHT = 10
 TOP = 26  # room for the legend
 BOTTOM = 36  # room for the category labels
@@ -58,7 +58,7 @@ def _tick_label(value: Decimal, step: Decimal) -> str:
     return format_number(value, min(places, 2))
 
 
-def _text(x, y, content, *, anchor="middle", size=8, colour="#1a1a1a", extra="") -> str:
+def _text(x, y, content, *, anchor="middle", size=9, colour="#1a1a1a", extra="") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}" '
         f'text-anchor="{anchor}" font-family="Arial, sans-serif"{extra}>{escape(content)}</text>'
@@ -67,8 +67,9 @@ def _text(x, y, content, *, anchor="middle", size=8, colour="#1a1a1a", extra="")
 
 def bar_chart(title: str, categories: list[str], series: list[Series], unit: str = "") -> str:
     """Grouped vertical bars, one group per category, one bar per series; negative values
-    hang below the zero line. Every bar is a ``<rect class="bar">`` with its series and value
-    in ``data-`` attributes, and a ``<title>`` with the number in Danish format."""
+    hang below the zero line. A category's label may have a second line after a newline.
+    Every bar is a ``<rect class="bar">`` with its series and value in ``data-`` attributes,
+    and a ``<title>`` with the number in Danish format."""
     values = [Decimal(value) for one in series for value in one.values]
     low = min([Decimal(0), *values])
     high = max([Decimal(0), *values])
@@ -99,8 +100,8 @@ def bar_chart(title: str, categories: list[str], series: list[Series], unit: str
     x = LEFT
     for one in series:
         parts.append(f'<rect x="{x}" y="6" width="9" height="9" fill="{one.colour}"/>')
-        parts.append(_text(x + 13, 14, one.name, anchor="start", size=8.5))
-        x += 24 + 5.2 * len(one.name)
+        parts.append(_text(x + 13, 14, one.name, anchor="start", size=10))
+        x += 24 + 6 * len(one.name)
     group = plot_width / max(len(categories), 1)
     bar = group * 0.7 / max(len(series), 1)
     zero = y(0)
@@ -116,7 +117,10 @@ def bar_chart(title: str, categories: list[str], series: list[Series], unit: str
                 f"<title>{escape(category)}: {format_number(value, 1)}"
                 f"{' ' + escape(unit) if unit else ''}</title></rect>"
             )
-        parts.append(_text(LEFT + index * group + group / 2, HEIGHT - BOTTOM + 12, category))
+        for line, text in enumerate(category.split("\n")):
+            parts.append(
+                _text(LEFT + index * group + group / 2, HEIGHT - BOTTOM + 13 + 11 * line, text)
+            )
     parts.append("</svg>")
     return "".join(parts)
 

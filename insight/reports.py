@@ -46,9 +46,11 @@ def _kr(ore: int) -> Decimal:
     return Decimal(ore) / 100
 
 
-def _month_name(month) -> str:
-    """2026-10-01 → 'okt. 2026' (as a Danish board paper writes it)."""
-    return f"{MONTH_NAMES[month.month - 1]}. {month.year}"
+def _month_label(month, *, first: bool, preliminary: bool) -> str:
+    """A chart's label: 'okt.' ('okt. *' when preliminary), with the year on a second line
+    for the first month shown and each January, so twelve months fit side by side."""
+    name = f"{MONTH_NAMES[month.month - 1]}.{' *' if preliminary else ''}"
+    return f"{name}\n{month.year}" if first or month.month == 1 else name
 
 
 def report_charts(report: dict) -> dict:
@@ -56,7 +58,8 @@ def report_charts(report: dict) -> dict:
     for the partnership's report each member's net benefit."""
     monthly = report["shown"].monthly
     names = [
-        _month_name(month.month) + (" *" if month.figures.preliminary else "") for month in monthly
+        _month_label(month.month, first=index == 0, preliminary=month.figures.preliminary)
+        for index, month in enumerate(monthly)
     ]
     drawn = {
         "value_cost": charts.bar_chart(
