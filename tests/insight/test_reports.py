@@ -90,6 +90,7 @@ def test_a_members_report_charts_value_cost_and_hours_for_each_month(figures, aa
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(reports.pdf(report))).pages)
     assert "900,00 kr" in text and "500,00 kr" in text and "400,00 kr" in text
     assert "Aarhus-robot" in text and "Værdi og omkostning pr. måned" in text
+    assert "okt." in text and "1.000 kr" in text  # the chart's own labels: the SVG is drawn
 
 
 def test_the_partnership_report_charts_each_members_net_benefit(figures, office, aarhus, odense):
