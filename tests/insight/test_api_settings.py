@@ -198,3 +198,13 @@ def test_the_reasons_are_in_danish_by_default(aarhus, make_user):
     assert error_of(answer)["fields"]["hourly_rate"] == [
         "Værdien af en time kan ikke være negativ."
     ]
+
+
+def test_a_members_key_changes_nothing_on_another_members_site(aarhus, odense, make_user):
+    admin = make_user("admin@aarhus.dk", aarhus, Role.MEMBER_ADMIN)
+    key = tenant_services.issue_api_token(user=admin, organisation=aarhus, name="test")[1]
+    elsewhere = Client(
+        HTTP_HOST=tenant_services.site_host(odense), HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    assert elsewhere.put(RATE, {"hourly_rate": "1"}, JSON).status_code in (401, 403)
+    assert not MemberValueRate.objects.exists() and not insight_events()
