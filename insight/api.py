@@ -2,15 +2,20 @@
 totals; the office sees every member side by side (and one with ``?member=<slug>``)."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from insight import selectors
-from insight.serializers import InsightReportSerializer
-from tenants.permissions import Capability, HasCapability
+from insight import selectors, services
+from insight.serializers import (
+    DeploymentEstimateSerializer,
+    HourlyRateSerializer,
+    InsightReportSerializer,
+)
+from tenants.permissions import Capability, HasCapability, can
 
 EXPLANATION = (
     "Time saved = work items the robot completed × minutes saved per item (the deployment's "
@@ -68,3 +73,111 @@ class InsightView(APIView):
     )
     def get(self, request):
         return Response(InsightReportSerializer(report(request.tenant, request.query_params)).data)
+
+
+MEMBER_PARAMETER = OpenApiParameter(
+    "member", OpenApiTypes.STR, description="The member's slug (office only; required there)."
+)
+
+
+def _require(request, *capabilities: Capability) -> None:
+    """The caller holds one of ``capabilities`` for the request's organisation."""
+    if not any(can(request.user, request.tenant, capability) for capability in capabilities):
+        raise PermissionDenied(_("You do not have permission to do this in this organisation."))
+
+
+def _named_member(request, *, required: bool):
+    """``?member=<slug>`` on the office (``None`` when optional and absent); elsewhere the
+    member's own site, whatever the query says."""
+    site = request.tenant
+    if not site.is_office:
+        return site
+    slug = request.query_params.get("member", "")
+    if not slug:
+        if required:
+            raise ValidationError({"member": [_("Name the member: ?member=<slug>.")]})
+        return None
+    member = selectors.member_by_slug(slug)
+    if member is None:
+        raise NotFound(_("No member with this slug."))
+    return member
+
+
+class HourlyRateView(APIView):
+    """What a saved hour is worth to a member. A member's administrators change their own;
+    on the office, its administrators change a member's (``?member=<slug>``)."""
+
+    def _change_capability(self):
+        return (
+            Capability.MANAGE_ORGANISATIONS
+            if self.request.tenant.is_office
+            else Capability.MANAGE_KEY_FIGURES
+        )
+
+    @extend_schema(parameters=[MEMBER_PARAMETER], responses=HourlyRateSerializer)
+    def get(self, request):
+        _require(request, Capability.VIEW_BILLING, self._change_capability())
+        member = _named_member(request, required=True)
+        return Response(HourlyRateSerializer(selectors.hourly_rate_setting(member)).data)
+
+    @extend_schema(
+        parameters=[MEMBER_PARAMETER],
+        request=HourlyRateSerializer,
+        responses=HourlyRateSerializer,
+    )
+    def put(self, request):
+        _require(request, self._change_capability())
+        member = _named_member(request, required=True)
+        serializer = HourlyRateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_hourly_rate(
+            member, serializer.validated_data["hourly_rate"], actor=request.user
+        )
+        return Response(HourlyRateSerializer(selectors.hourly_rate_setting(member)).data)
+
+
+class DeploymentEstimateView(APIView):
+    """A deployment's own minutes saved per work item. The office's developers set it (on
+    the office, optionally ``?member=<slug>`` to make sure the deployment is that member's);
+    a member's process owners and administrators read their own deployments'."""
+
+    def _deployment(self, request, pk):
+        deployment = selectors.deployment_of(
+            request.tenant, pk, _named_member(request, required=False)
+        )
+        if deployment is None:
+            raise NotFound(_("No deployment with this id in this organisation."))
+        return deployment
+
+    def _require_change(self, request):
+        if not request.tenant.is_office:
+            raise PermissionDenied(_("Only the office sets a deployment's minutes saved."))
+        _require(request, Capability.MANAGE_CATALOG)
+
+    @extend_schema(parameters=[MEMBER_PARAMETER], responses=DeploymentEstimateSerializer)
+    def get(self, request, pk):
+        _require(request, Capability.VIEW_BILLING, Capability.MANAGE_CATALOG)
+        deployment = self._deployment(request, pk)
+        return Response(DeploymentEstimateSerializer(selectors.estimate_of(deployment)).data)
+
+    @extend_schema(
+        parameters=[MEMBER_PARAMETER],
+        request=DeploymentEstimateSerializer,
+        responses=DeploymentEstimateSerializer,
+    )
+    def put(self, request, pk):
+        self._require_change(request)
+        deployment = self._deployment(request, pk)
+        serializer = DeploymentEstimateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_minutes_saved(
+            deployment, serializer.validated_data["minutes_saved_per_item"], actor=request.user
+        )
+        return Response(DeploymentEstimateSerializer(selectors.estimate_of(deployment)).data)
+
+    @extend_schema(parameters=[MEMBER_PARAMETER], responses=DeploymentEstimateSerializer)
+    def delete(self, request, pk):
+        self._require_change(request)
+        deployment = self._deployment(request, pk)
+        services.set_minutes_saved(deployment, None, actor=request.user)
+        return Response(DeploymentEstimateSerializer(selectors.estimate_of(deployment)).data)

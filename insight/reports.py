@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from weasyprint import HTML
 
 from billing.money import format_kr, format_number
-from insight import selectors
+from insight import charts, selectors
 from insight.models import MinutesBasis
 
 BASIS = {
@@ -36,8 +36,62 @@ EXPLANATION = [
 ]
 
 
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+VALUE_COLOUR = "#2e7d32"
+COST_COLOUR = "#0059b3"
+HOURS_COLOUR = "#00796b"
+
+
 def _kr(ore: int) -> Decimal:
     return Decimal(ore) / 100
+
+
+def _month_label(month, *, first: bool, preliminary: bool) -> str:
+    """A chart's label: 'okt.' ('okt. *' when preliminary), with the year on a second line
+    for the first month shown and each January, so twelve months fit side by side."""
+    name = f"{MONTH_NAMES[month.month - 1]}.{' *' if preliminary else ''}"
+    return f"{name}\n{month.year}" if first or month.month == 1 else name
+
+
+def report_charts(report: dict) -> dict:
+    """The report's charts as inline SVG: value against cost and hours saved per month, and
+    for the partnership's report each member's net benefit."""
+    monthly = report["shown"].monthly
+    names = [
+        _month_label(month.month, first=index == 0, preliminary=month.figures.preliminary)
+        for index, month in enumerate(monthly)
+    ]
+    drawn = {
+        "value_cost": charts.bar_chart(
+            "Værdi og omkostning pr. måned (kr)",
+            names,
+            [
+                charts.Series("Værdi", [_kr(m.figures.value_ore) for m in monthly], VALUE_COLOUR),
+                charts.Series(
+                    "Omkostning", [_kr(m.figures.cost_ore) for m in monthly], COST_COLOUR
+                ),
+            ],
+            unit="kr",
+        ),
+        "hours": charts.bar_chart(
+            "Sparede timer pr. måned",
+            names,
+            [
+                charts.Series(
+                    "Sparede timer", [m.figures.hours_saved for m in monthly], HOURS_COLOUR
+                )
+            ],
+        ),
+    }
+    if report["member"] is None:
+        rows = report["partnership"].rows
+        drawn["net_per_member"] = charts.horizontal_bar_chart(
+            "Nettogevinst pr. medlem (kr)",
+            [row.name for row in rows],
+            [_kr(row.figures.net_ore) for row in rows],
+            unit="kr",
+        )
+    return drawn
 
 
 def _percent(value) -> str:
@@ -91,12 +145,18 @@ def filename(report: dict, suffix: str) -> str:
 
 
 def pdf(report: dict) -> bytes:
+    return HTML(string=html(report)).write_pdf()
+
+
+def html(report: dict) -> str:
+    """The PDF's HTML: tables, charts (inline SVG) and what the figures are based on."""
     shown = report["shown"]
     context = {
         "title": title(report),
         "made": timezone.localtime().strftime("%d.%m.%Y"),
         "report": report,
         "key_figures": _figures_rows(shown.total, shown.payback),
+        "charts": report_charts(report),
         "partnership_figures": _figures_rows(
             report["partnership"].total, report["partnership"].payback
         )
@@ -159,8 +219,7 @@ def pdf(report: dict) -> bytes:
             line.format(hours=format_number(settings.INSIGHT_HOURS_PER_FTE)) for line in EXPLANATION
         ],
     }
-    html = render_to_string("insight/report_pdf.html", context)
-    return HTML(string=html).write_pdf()
+    return render_to_string("insight/report_pdf.html", context)
 
 
 def xlsx(report: dict) -> bytes:

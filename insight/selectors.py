@@ -26,8 +26,15 @@ from django.db.models.functions import Coalesce, Round
 from catalog.intake import scoring
 from catalog.intake import selectors as intake_selectors
 from catalog.intake.models import Idea
-from insight.models import MemberValueRate, MinutesBasis, MonthlyCost, MonthlyValue
+from insight.models import (
+    DeploymentEstimate,
+    MemberValueRate,
+    MinutesBasis,
+    MonthlyCost,
+    MonthlyValue,
+)
 from insight.months import add_months, current_month, months_between
+from robots.models import Deployment
 from tenants.models import Organisation
 
 ZERO = Decimal(0)
@@ -319,6 +326,19 @@ def _costs(span: Span):
 def hourly_rate_of(organisation: Organisation) -> Decimal:
     rate = MemberValueRate.objects.filter(organisation=organisation).first()
     return rate.hourly_rate if rate else Decimal(settings.INSIGHT_HOURLY_RATE)
+
+
+def hourly_rate_setting(organisation: Organisation) -> dict:
+    """A member's value of a saved hour as the API shows it: the rate and whether it is its
+    own or the default."""
+    rate = MemberValueRate.objects.filter(organisation=organisation).first()
+    default = Decimal(settings.INSIGHT_HOURLY_RATE)
+    return {
+        "member": organisation.slug,
+        "hourly_rate": rate.hourly_rate if rate else default,
+        "own": rate is not None,
+        "default_hourly_rate": default,
+    }
 
 
 def member_insight(organisation: Organisation, span: Span) -> Insight:
@@ -628,3 +648,38 @@ def member_by_slug(slug: str) -> Organisation | None:
         .filter(slug=slug)
         .first()
     )
+
+
+def deployment_of(site: Organisation, pk, member: Organisation | None = None) -> Deployment | None:
+    """A deployment the site may address: a member's own only; on the office any member's, or
+    only ``member``'s when given. Ids from the client are never trusted beyond this."""
+    deployments = Deployment.objects.select_related("organisation", "robot_version__robot")
+    if not site.is_office:
+        deployments = deployments.filter(organisation=site)
+    elif member is not None:
+        deployments = deployments.filter(organisation=member)
+    try:
+        return deployments.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def estimate_of(deployment: Deployment) -> dict:
+    """A deployment's own minutes saved per item, the catalog's, and which one applies."""
+    own = (
+        DeploymentEstimate.objects.filter(deployment=deployment)
+        .values_list("minutes_saved_per_item", flat=True)
+        .first()
+    )
+    catalog = deployment.robot_version.robot.estimated_minutes_saved
+    if own is not None:
+        basis = MinutesBasis.DEPLOYMENT
+    else:
+        basis = MinutesBasis.CATALOG if catalog is not None else MinutesBasis.MISSING
+    return {
+        "deployment": deployment.pk,
+        "member": deployment.organisation.slug,
+        "minutes_saved_per_item": own,
+        "catalog_minutes_saved_per_item": catalog,
+        "basis": basis,
+    }

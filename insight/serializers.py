@@ -1,6 +1,11 @@
 """The insight API's answer: money in whole øre, hours and percentages as decimals."""
 
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from insight.models import MinutesBasis
 
 
 class InsightFiguresSerializer(serializers.Serializer):
@@ -124,3 +129,48 @@ class InsightReportSerializer(serializers.Serializer):
     )
     partnership = PartnershipInsightSerializer()
     pipeline = InsightPipelineSerializer()
+
+
+class HourlyRateSerializer(serializers.Serializer):
+    """What a saved hour is worth to a member; ``PUT`` sets ``hourly_rate`` only."""
+
+    member = serializers.CharField(read_only=True, help_text="The member's slug.")
+    hourly_rate = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal(0),
+        help_text="DKK per saved hour; applies to every month at once.",
+        error_messages={
+            "invalid": _("Give the value of an hour in kroner as a number, e.g. 450.00."),
+            "min_value": _("The value of an hour cannot be negative."),
+        },
+    )
+    own = serializers.BooleanField(
+        read_only=True, help_text="The member set its own (otherwise the default applies)."
+    )
+    default_hourly_rate = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+
+
+class DeploymentEstimateSerializer(serializers.Serializer):
+    """A deployment's own minutes saved per work item; ``PUT`` sets it, ``DELETE`` removes it
+    (the catalog robot's estimate applies again)."""
+
+    deployment = serializers.IntegerField(read_only=True)
+    member = serializers.CharField(read_only=True, help_text="The member's slug.")
+    minutes_saved_per_item = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal(0),
+        allow_null=True,
+        help_text="The deployment's own estimate (null: none, the catalog's applies).",
+        error_messages={
+            "invalid": _("Give the minutes saved per work item as a number, e.g. 4.5."),
+            "min_value": _("Minutes saved cannot be negative."),
+        },
+    )
+    catalog_minutes_saved_per_item = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, allow_null=True
+    )
+    basis = serializers.ChoiceField(
+        choices=MinutesBasis.choices, read_only=True, help_text="Which estimate applies."
+    )

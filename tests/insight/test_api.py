@@ -81,6 +81,9 @@ def test_the_insight_endpoint_is_documented_without_warnings():
     assert "/api/v1/insight/" in schema["paths"]
     parameters = schema["paths"]["/api/v1/insight/"]["get"]["parameters"]
     assert {"year", "quarter", "member"} <= {parameter["name"] for parameter in parameters}
+    assert {"get", "put"} <= set(schema["paths"]["/api/v1/insight/hourly-rate/"])
+    estimate = schema["paths"]["/api/v1/insight/deployments/{id}/estimate/"]
+    assert {"get", "put", "delete"} <= set(estimate)
     problems = [
         message
         for message in [*GENERATOR_STATS._warn_cache, *GENERATOR_STATS._error_cache]

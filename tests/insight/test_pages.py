@@ -10,9 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from insight import services
 from insight.models import MinutesBasis, MonthlyCost, MonthlyValue
-from insight.months import add_months
+from insight.months import add_months, current_month
+from robots.models import Job
+from robots.workitems.models import WorkItem
 from tenants.models import Organisation, Role
-from tests.insight.conftest import at, close, closed_bill, items
+from tests.insight.conftest import at, close, closed_bill, items, run
 
 pytestmark = pytest.mark.django_db
 OCT = date(2026, 10, 1)
@@ -222,3 +224,47 @@ def test_a_catalog_robot_has_its_trend_across_the_partnership(figures, aarhus, o
     assert 'data-figure="value">2.700,00 kr<' in page
     assert 'data-figure="hours_saved">6,0<' in page
     assert client.get("/insight/?year=2026&robot=999999").status_code == 404
+
+
+def test_every_number_on_the_page_is_in_danish_format(
+    aarhus, owner, site_client, make_deployment, make_robot, in_production
+):
+    version = in_production(make_robot(estimated_minutes_saved=Decimal("60")))
+    deployment = make_deployment(aarhus, robot_version=version, name="Stor robot")
+    items(deployment, at(2026, 10, 2), 1234)
+    items(deployment, at(2026, 10, 2), 1, status=WorkItem.Status.BUSINESS_EXCEPTION)
+    for status in (Job.Status.SUCCEEDED, Job.Status.SUCCEEDED, Job.Status.FAILED):
+        run(deployment, at(2026, 10, 3), 5400, status=status)
+    services.refresh_rollups([OCT])
+    html = site_client(aarhus, owner).get("/insight/?year=2026&quarter=4").content.decode()
+    # 1.234 items × 60 min = 1.234 h × 450 kr; 1.234 h ÷ (1.924 h × 3/12) = 2,57 FTE.
+    assert 'data-figure="hours_saved">1.234,0<' in html
+    assert 'data-figure="value">555.300,00 kr<' in html
+    assert 'data-figure="fte">2,57<' in html
+    assert 'data-figure="success">66,7 %<' in html  # 2 of 3 runs
+    assert 'data-figure="manual">0,1 %<' in html  # 1 of 1.235 items handed back
+    assert 'data-figure="runtime">4,5<' in html  # 3 × 1,5 h
+    october = html.split('data-month="2026-10"')[1].split("</tr>")[0]
+    assert ">1.234,0<" in october and ">555.300,00 kr<" in october and ">66,7 %<" in october
+    assert "60,0 (" in html  # minutes per item
+    assert "1.924 timer" in html and "450,00 kr" in html  # the basis, in Danish
+
+
+def test_a_member_without_runs_and_an_open_month_say_so_in_words(
+    aarhus, owner, finance, office, site_client
+):
+    this = current_month()
+    html = site_client(aarhus, owner).get(f"/insight/?year={this.year}").content.decode()
+    assert "Endnu ingen kørsler, arbejdsopgaver eller regninger i denne periode." in html
+    assert "Ingen robot har kørt i denne periode." in html
+    assert 'data-figure="payback">endnu ikke<' in html
+    assert 'data-figure="success">–<' in html and 'data-figure="manual">–<' in html
+    # This month is not closed: preliminary, in the alert and in its row.
+    alert = html.split('data-testid="preliminary"')[1].split("</div>")[0]
+    assert f"Foreløbigt: {this:%Y-%m}" in alert and "er ikke afsluttet endnu" in alert
+    row = html.split(f'data-month="{this:%Y-%m}"')[1].split("</tr>")[0]
+    assert "(foreløbig)" in row
+    # On the office, the member without runs is listed with dashes, not as an error.
+    members = site_client(office, finance).get(f"/insight/?year={this.year}").content.decode()
+    aarhus_row = members.split('data-member="aarhus"')[1].split("</tr>")[0]
+    assert ">0,0<" in aarhus_row and ">0,00 kr<" in aarhus_row and ">–<" in aarhus_row
