@@ -221,6 +221,13 @@ ROBOTS_MISSED_SCHEDULE_GRACE_MINUTES = env.int("ROBOTS_MISSED_SCHEDULE_GRACE_MIN
 # Unfinished work items due within this many hours (or overdue) raise a "deadline" alert.
 ROBOTS_DEADLINE_WARNING_HOURS = env.int("ROBOTS_DEADLINE_WARNING_HOURS", default=24)
 
+# --- Invoices --------------------------------------------------------------------------------
+
+# The office's bank account, stated on its e-invoices as how to pay (Peppol PaymentMeans):
+# an IBAN (DK50 0040 0440 1162 43) or a Danish registration and account number
+# (0040 0440116243). Empty: the e-invoices state no account.
+OFFICE_BANK_ACCOUNT = env.str("OFFICE_BANK_ACCOUNT", default="")
+
 # --- Stripe (optional: card payment for members who choose it) ----------------------------
 
 # Empty key: nothing is pushed to Stripe. Empty webhook secret: the webhook answers 404.
