@@ -228,3 +228,43 @@ def test_export_command_refuses_an_open_period(partnership, tmp_path):
     assert Period.objects.get(month=MARCH).status == Period.Status.OPEN
     with pytest.raises(CommandError, match="YYYY-MM"):
         export("csv", tmp_path, month="marts")
+
+
+@pytest.mark.parametrize(
+    ("account", "code", "number", "registration"),
+    [
+        ("DK50 0040 0440 1162 43", "58", "DK5000400440116243", None),
+        ("0040-0440116243", "42", "0440116243", "0040"),
+    ],
+)
+def test_peppol_invoices_say_how_to_pay(
+    closed, tmp_path, settings, account, code, number, registration
+):
+    settings.OFFICE_BANK_ACCOUNT = account
+    _period, a, b, _c = closed
+    note, _adjustment = services.credit_invoice(b, reason="Forkert indbyggertal")
+    office = tenants.office()
+    invoice_path, note_path = tmp_path / "invoice.xml", tmp_path / "note.xml"
+    invoice_path.write_bytes(peppol.document(a, office=office))
+    note_path.write_bytes(peppol.document(note, office=office))
+    validate(invoice_path, note_path)
+    means = etree.parse(invoice_path).find("cac:PaymentMeans", NS)
+    assert means.findtext("cbc:PaymentMeansCode", namespaces=NS) == code
+    assert means.findtext("cbc:PaymentID", namespaces=NS) == str(a.number)
+    assert means.findtext("cac:PayeeFinancialAccount/cbc:ID", namespaces=NS) == number
+    assert (
+        means.findtext(
+            "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", namespaces=NS
+        )
+        == registration
+    )
+    # A credit note is paid back by the office, not paid to it.
+    assert etree.parse(note_path).find("cac:PaymentMeans", NS) is None
+
+
+def test_peppol_invoices_without_an_office_account_name_none(closed, tmp_path, settings):
+    settings.OFFICE_BANK_ACCOUNT = ""
+    _period, a, _b, _c = closed
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(peppol.document(a, office=tenants.office()))
+    assert etree.parse(path).find("cac:PaymentMeans", NS) is None
