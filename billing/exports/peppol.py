@@ -75,9 +75,34 @@ def tax_category(invoice: Invoice, office: Organisation) -> tuple[str, Decimal, 
 
 
 def buyer_reference(invoice: Invoice) -> str:
-    """BuyerReference is mandatory in Peppol (or an order reference): the member's EAN
-    location number, which is how Danish public buyers route invoices, else the number."""
-    return invoice.organisation.ean or str(invoice.number)
+    """BuyerReference is mandatory in Peppol (or an order reference): the member's own
+    reference when it has given one, else its EAN location number, which is how Danish
+    public buyers route invoices, else the number."""
+    member = invoice.organisation
+    return member.buyer_reference or member.ean or str(invoice.number)
+
+
+def payment_means(root, invoice: Invoice, office: Organisation) -> None:
+    """BG-16, credit transfer to the office's account, paid with the invoice number as
+    reference: a Danish account (reg. no. as the branch, code 31, as DK-R-006 asks) or else
+    an IBAN (code 58, SEPA credit transfer). None without an account; none on a credit
+    note either, whose payee account would be the member's, which we do not know."""
+    if invoice.kind != Invoice.Kind.INVOICE:
+        return
+    if office.bank_reg_no and office.bank_account_no:
+        code, account, branch = "31", office.bank_account_no, office.bank_reg_no
+    elif office.iban:
+        code, account, branch = "58", office.iban, ""
+    else:
+        return
+    means = _cac(root, "PaymentMeans")
+    _cbc(means, "PaymentMeansCode", code)
+    _cbc(means, "PaymentID", str(invoice.number))
+    financial = _cac(means, "PayeeFinancialAccount")
+    _cbc(financial, "ID", account)
+    _cbc(financial, "Name", office.name)
+    if branch:
+        _cbc(_cac(financial, "FinancialInstitutionBranch"), "ID", branch)
 
 
 def _address(party, organisation: Organisation) -> None:
@@ -202,6 +227,7 @@ def document(invoice: Invoice, *, office: Organisation) -> bytes:
         _cbc(reference, "IssueDate", invoice.credits.issued_on.isoformat())
     _supplier(root, office)
     _customer(root, invoice.organisation)
+    payment_means(root, invoice, office)
     terms = _cac(root, "PaymentTerms")
     _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
     tax_total = _cac(root, "TaxTotal")
