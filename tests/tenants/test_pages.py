@@ -113,6 +113,10 @@ def test_office_admin_gives_the_member_a_buyer_reference(office, make_user, site
     client = site_client(office, user)
     data = {"name": "fsb", "slug": "fsb", "kind": "housing", "cvr": "10125715"}
     data["vat_status"] = "standard"
+    danish = client.post(
+        "/organisations/new/", {**data, "buyer_reference": "x" * 101}, HTTP_ACCEPT_LANGUAGE="da"
+    )
+    assert "Købers reference må højst være på 100 tegn" in danish.content.decode()
     client.cookies["django_language"] = "en"
     too_long = client.post("/organisations/new/", {**data, "buyer_reference": "x" * 101})
     assert too_long.status_code == 400
