@@ -236,13 +236,6 @@ INSIGHT_HOURLY_RATE = Decimal(env.str("INSIGHT_HOURLY_RATE", default="450"))
 # full-time norm (the same as the intake business case). Saved hours ÷ this = FTE.
 INSIGHT_HOURS_PER_FTE = Decimal(env.str("INSIGHT_HOURS_PER_FTE", default="1924"))
 
-# --- Invoices --------------------------------------------------------------------------------
-
-# The office's bank account, stated on its e-invoices as how to pay (Peppol PaymentMeans):
-# an IBAN (DK50 0040 0440 1162 43) or a Danish registration and account number
-# (0040 0440116243). Empty: the e-invoices state no account.
-OFFICE_BANK_ACCOUNT = env.str("OFFICE_BANK_ACCOUNT", default="")
-
 # --- Stripe (optional: card payment for members who choose it) ----------------------------
 
 # Empty key: nothing is pushed to Stripe. Empty webhook secret: the webhook answers 404.

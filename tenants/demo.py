@@ -21,6 +21,9 @@ OFFICE = {
     "city": "Aarhus C",
     "contact_name": "Robotkontoret",
     "contact_email": "kontakt@robotkontor.dk",
+    # A made-up account: the invoices' "Betaling" block and Peppol payment means show it.
+    "bank_reg_no": "9570",
+    "bank_account_no": "0012345678",
 }
 
 # Population: Statistics Denmark (Danmarks Statistik), table FOLK1A, 1 January 2024.

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants import permissions
 from tenants.models import KeyFigure, Organisation
+from tenants.validators import BUYER_REFERENCE_TOO_LONG
 
 
 class OrganisationForm(forms.ModelForm):
@@ -15,6 +16,7 @@ class OrganisationForm(forms.ModelForm):
             "kind",
             "cvr",
             "ean",
+            "buyer_reference",
             "street",
             "postcode",
             "city",
@@ -24,6 +26,7 @@ class OrganisationForm(forms.ModelForm):
             "vat_status",
         ]
         help_texts = {"slug": _("The organisation's site will be <slug>.<domain>.")}
+        error_messages = {"buyer_reference": {"max_length": BUYER_REFERENCE_TOO_LONG}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

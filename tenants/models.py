@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -10,7 +11,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from tenants.validators import validate_cvr, validate_gln
+from tenants.validators import (
+    validate_bank_account_no,
+    validate_bank_reg_no,
+    validate_cvr,
+    validate_gln,
+    validate_iban,
+)
 
 slug_validator = RegexValidator(
     r"^[a-z][a-z0-9-]{1,40}[a-z0-9]$",
@@ -38,6 +45,15 @@ class Organisation(TenantMixin):
     ean = models.CharField(
         _("EAN/GLN location number"), max_length=13, blank=True, validators=[validate_gln]
     )
+    buyer_reference = models.CharField(
+        _("buyer reference"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The member's own reference for its invoices (a person, department or "
+            "requisition number). Blank: the EAN number, or else the invoice number."
+        ),
+    )
     street = models.CharField(_("street address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=4, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -47,6 +63,20 @@ class Organisation(TenantMixin):
     vat_status = models.CharField(
         _("VAT status"), max_length=20, choices=VatStatus.choices, default=VatStatus.STANDARD
     )
+    # The office's bank account, shown on invoices and in the e-invoices' payment means.
+    bank_reg_no = models.CharField(
+        _("bank registration number"),
+        max_length=4,
+        blank=True,
+        validators=[validate_bank_reg_no],
+    )
+    bank_account_no = models.CharField(
+        _("bank account number"),
+        max_length=10,
+        blank=True,
+        validators=[validate_bank_account_no],
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     is_active = models.BooleanField(_("active"), default=True)
     max_concurrent_jobs = models.PositiveSmallIntegerField(
         _("robot jobs at once"),
@@ -73,6 +103,18 @@ class Organisation(TenantMixin):
     @property
     def is_office(self) -> bool:
         return self.kind == self.Kind.OFFICE
+
+    def clean(self):
+        super().clean()
+        if bool(self.bank_reg_no) != bool(self.bank_account_no):
+            raise ValidationError(
+                {
+                    "bank_account_no" if self.bank_reg_no else "bank_reg_no": gettext(
+                        "A Danish bank account needs both the registration number and "
+                        "the account number."
+                    )
+                }
+            )
 
 
 class Domain(DomainMixin):

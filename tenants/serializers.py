@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tenants.models import ApiToken, KeyFigure, Membership, Notification, Organisation, User
+from tenants.validators import BUYER_REFERENCE_TOO_LONG
 
 
 class KeyFigureSerializer(serializers.ModelSerializer):
@@ -23,6 +24,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "kind",
             "cvr",
             "ean",
+            "buyer_reference",
             "street",
             "postcode",
             "city",
@@ -37,7 +39,10 @@ class OrganisationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "is_active", "max_concurrent_jobs", "domains", "created_at"]
         # Uniqueness is decided by the provisioning service (slug, domain and schema together).
-        extra_kwargs = {"slug": {"validators": []}}
+        extra_kwargs = {
+            "slug": {"validators": []},
+            "buyer_reference": {"error_messages": {"max_length": BUYER_REFERENCE_TOO_LONG}},
+        }
 
 
 class JobLimitSerializer(serializers.ModelSerializer):

@@ -20,6 +20,22 @@ def _quantity(value) -> str:
     return format_number(value, 0 if value == value.to_integral_value() else 2)
 
 
+def payment(invoice: Invoice, office: Organisation) -> dict | None:
+    """Where and how an invoice is paid (the office's account, the invoice number as the
+    reference); None for a credit note or when the office has no account."""
+    if invoice.kind != Invoice.Kind.INVOICE:
+        return None
+    account = (
+        f"Reg.nr. {office.bank_reg_no}, kontonr. {office.bank_account_no}"
+        if office.bank_reg_no and office.bank_account_no
+        else ""
+    )
+    iban = " ".join(office.iban[i : i + 4] for i in range(0, len(office.iban), 4))
+    if not (account or iban):
+        return None
+    return {"account": account, "iban": iban, "reference": str(invoice.number)}
+
+
 def context(invoice: Invoice, lines, office: Organisation) -> dict:
     """Everything the template shows, formatted the Danish way (1.234,56 kr, 31.03.2025)."""
     credit = invoice.kind == Invoice.Kind.CREDIT_NOTE
@@ -32,6 +48,7 @@ def context(invoice: Invoice, lines, office: Organisation) -> dict:
         "issued_on": danish_date(invoice.issued_on),
         "due_on": danish_date(invoice.due_on),
         "credits": invoice.credits,
+        "payment": payment(invoice, office),
         "lines": [
             {
                 "position": line.position,

@@ -5,10 +5,8 @@ its EAN/GLN location number, scheme 0088; its CVR when it has none). Amounts are
 invoice's own øre, written with two decimals, so the totals are exact.
 """
 
-import re
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -77,54 +75,34 @@ def tax_category(invoice: Invoice, office: Organisation) -> tuple[str, Decimal, 
 
 
 def buyer_reference(invoice: Invoice) -> str:
-    """BuyerReference is mandatory in Peppol (or an order reference): the member's EAN
-    location number, which is how Danish public buyers route invoices, else the number."""
-    return invoice.organisation.ean or str(invoice.number)
+    """BuyerReference is mandatory in Peppol (or an order reference): the member's own
+    reference when it has given one, else its EAN location number, which is how Danish
+    public buyers route invoices, else the number."""
+    member = invoice.organisation
+    return member.buyer_reference or member.ean or str(invoice.number)
 
 
-# UNCL 4461 payment means allowed for Danish suppliers: SEPA credit transfer to an IBAN, or
-# payment to a Danish bank account (registration number and account number).
-SEPA_CREDIT_TRANSFER = "58"
-BANK_ACCOUNT = "42"
-IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}")
-DANISH_ACCOUNT = re.compile(r"([0-9]{4})([0-9]{1,10})")
-
-
-def bank_account() -> tuple[str, str, str] | None:
-    """The office's account from ``OFFICE_BANK_ACCOUNT`` (spaces and dashes dropped) as
-    (payment means code, account, registration number — empty for an IBAN), or None if it is
-    not set. A value that is neither an IBAN nor a registration and account number is
-    refused."""
-    account = re.sub(r"[\s-]", "", settings.OFFICE_BANK_ACCOUNT).upper()
-    if not account:
-        return None
-    if IBAN.fullmatch(account):
-        return SEPA_CREDIT_TRANSFER, account, ""
-    danish = DANISH_ACCOUNT.fullmatch(account)
-    if danish is None:
-        raise ValidationError(
-            _(
-                "OFFICE_BANK_ACCOUNT must be an IBAN or a registration number (4 digits) "
-                "and an account number."
-            )
-        )
-    return BANK_ACCOUNT, danish[2], danish[1]
-
-
-def _payment_means(root, invoice: Invoice) -> None:
-    """How to pay an invoice (a credit note is paid back, not paid): by transfer to the
-    office's account, quoting the invoice number."""
-    account = bank_account()
-    if account is None or invoice.kind != Invoice.Kind.INVOICE:
+def payment_means(root, invoice: Invoice, office: Organisation) -> None:
+    """BG-16, credit transfer to the office's account, paid with the invoice number as
+    reference: a Danish account (reg. no. as the branch, code 31, as DK-R-006 asks) or else
+    an IBAN (code 58, SEPA credit transfer). None without an account; none on a credit
+    note either, whose payee account would be the member's, which we do not know."""
+    if invoice.kind != Invoice.Kind.INVOICE:
         return
-    code, number, registration = account
+    if office.bank_reg_no and office.bank_account_no:
+        code, account, branch = "31", office.bank_account_no, office.bank_reg_no
+    elif office.iban:
+        code, account, branch = "58", office.iban, ""
+    else:
+        return
     means = _cac(root, "PaymentMeans")
     _cbc(means, "PaymentMeansCode", code)
     _cbc(means, "PaymentID", str(invoice.number))
-    payee = _cac(means, "PayeeFinancialAccount")
-    _cbc(payee, "ID", number)
-    if registration:
-        _cbc(_cac(payee, "FinancialInstitutionBranch"), "ID", registration)
+    financial = _cac(means, "PayeeFinancialAccount")
+    _cbc(financial, "ID", account)
+    _cbc(financial, "Name", office.name)
+    if branch:
+        _cbc(_cac(financial, "FinancialInstitutionBranch"), "ID", branch)
 
 
 def _address(party, organisation: Organisation) -> None:
@@ -249,7 +227,7 @@ def document(invoice: Invoice, *, office: Organisation) -> bytes:
         _cbc(reference, "IssueDate", invoice.credits.issued_on.isoformat())
     _supplier(root, office)
     _customer(root, invoice.organisation)
-    _payment_means(root, invoice)
+    payment_means(root, invoice, office)
     terms = _cac(root, "PaymentTerms")
     _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
     tax_total = _cac(root, "TaxTotal")

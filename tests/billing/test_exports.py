@@ -115,12 +115,86 @@ def test_peppol_invoices_and_credit_note_pass_the_schematron(closed, tmp_path):
     assert credit.findtext(
         "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", namespaces=NS
     ) == str(b.number)
+    # No bank account configured: no payment means (it is optional).
+    assert all(etree.parse(path).find("cac:PaymentMeans", NS) is None for path in files)
     # Bolig has no EAN: reached by its CVR, referenced by the invoice number.
     housing = etree.parse(files[2])
     assert housing.findtext("cbc:BuyerReference", namespaces=NS) == str(c.number)
     assert housing.find("cac:AccountingCustomerParty//cbc:EndpointID", NS).get("schemeID") == (
         "0184"
     )
+
+
+def write_peppol(documents, office, out: Path) -> list[Path]:
+    files = []
+    for document in documents:
+        path = out / f"{document.number}.xml"
+        path.write_bytes(peppol.document(document, office=office))
+        files.append(path)
+    return files
+
+
+def test_peppol_uses_the_members_own_buyer_reference(closed, tmp_path):
+    _period, a, b, c = closed
+    Organisation.objects.filter(pk=b.organisation_id).update(
+        buyer_reference="Att. Økonomi, rekv. 4711"
+    )
+    Organisation.objects.filter(pk=c.organisation_id).update(buyer_reference="Bolig-ref 9")
+    note, _adjustment = services.credit_invoice(b, reason="Forkert indbyggertal")
+    for invoice in (a, b, c):
+        invoice.refresh_from_db()
+    files = write_peppol((a, b, c, note), tenants.office(), tmp_path)
+    validate(*files)
+    references = [etree.parse(path).findtext("cbc:BuyerReference", namespaces=NS) for path in files]
+    # Aarhus gave none: its EAN, as before; the others (and the credit note) their own.
+    assert references == [
+        "5798000000124",
+        "Att. Økonomi, rekv. 4711",
+        "Bolig-ref 9",
+        "Att. Økonomi, rekv. 4711",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bank", "code", "account", "branch"),
+    [
+        pytest.param(
+            {"bank_reg_no": "1234", "bank_account_no": "0012345678"},
+            "31",
+            "0012345678",
+            "1234",
+            id="danish-account",
+        ),
+        pytest.param({"iban": "DK5000400440116243"}, "58", "DK5000400440116243", None, id="iban"),
+        pytest.param(
+            {"bank_reg_no": "1234", "bank_account_no": "12345678", "iban": "DK5000400440116243"},
+            "31",
+            "12345678",
+            "1234",
+            id="both-danish-first",
+        ),
+    ],
+)
+def test_peppol_invoice_says_where_to_pay(closed, tmp_path, bank, code, account, branch):
+    _period, a, b, c = closed
+    Organisation.objects.filter(pk=tenants.office().pk).update(**bank)
+    office = tenants.office()
+    note, _adjustment = services.credit_invoice(b, reason="Forkert indbyggertal")
+    files = write_peppol((a, b, c, note), office, tmp_path)
+    validate(*files)
+    for path, invoice in zip(files[:3], (a, b, c), strict=True):
+        means = etree.parse(path).find("cac:PaymentMeans", NS)
+        assert means.findtext("cbc:PaymentMeansCode", namespaces=NS) == code
+        assert means.findtext("cbc:PaymentID", namespaces=NS) == str(invoice.number)
+        assert means.findtext("cac:PayeeFinancialAccount/cbc:ID", namespaces=NS) == account
+        assert (
+            means.findtext(
+                "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", namespaces=NS
+            )
+            == branch
+        )
+    # A credit note is not paid to the office: no payment means.
+    assert etree.parse(files[3]).find("cac:PaymentMeans", NS) is None
 
 
 def test_csv_tables_open_the_danish_excel_way(closed, tmp_path):
@@ -184,6 +258,28 @@ def test_pdf_is_a_danish_invoice(closed):
     assert "Odense Kommune" in text and "Robotkontoret" in text
     assert "667.674,14 kr" in text  # 66.767.414 øre, VAT included
     assert "Moms 25 %" in text
+    assert "Betalingsreference" not in text  # the office has no bank account yet
+
+
+def pdf_text(document: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+
+
+def test_pdf_shows_where_to_pay_and_the_buyer_reference(closed):
+    _period, _a, b, _c = closed
+    Organisation.objects.filter(pk=tenants.office().pk).update(
+        bank_reg_no="1234", bank_account_no="0012345678", iban="DK5000400440116243"
+    )
+    Organisation.objects.filter(pk=b.organisation_id).update(buyer_reference="Rekv. 4711")
+    b.refresh_from_db()
+    text = pdf_text(pdf.document(b, office=tenants.office()))
+    assert "Reg.nr. 1234, kontonr. 0012345678" in text
+    assert "DK50 0040 0440 1162 43" in text
+    assert f"Betalingsreference {b.number}" in text
+    assert "Deres ref.: Rekv. 4711" in text
+    note, _adjustment = services.credit_invoice(b, reason="Forkert indbyggertal")
+    credit = pdf_text(pdf.document(note, office=tenants.office()))
+    assert "Betalingsreference" not in credit and "Deres ref.: Rekv. 4711" in credit
 
 
 def test_export_command_writes_the_documents_and_marks_the_period(closed, tmp_path):
@@ -228,43 +324,3 @@ def test_export_command_refuses_an_open_period(partnership, tmp_path):
     assert Period.objects.get(month=MARCH).status == Period.Status.OPEN
     with pytest.raises(CommandError, match="YYYY-MM"):
         export("csv", tmp_path, month="marts")
-
-
-@pytest.mark.parametrize(
-    ("account", "code", "number", "registration"),
-    [
-        ("DK50 0040 0440 1162 43", "58", "DK5000400440116243", None),
-        ("0040-0440116243", "42", "0440116243", "0040"),
-    ],
-)
-def test_peppol_invoices_say_how_to_pay(
-    closed, tmp_path, settings, account, code, number, registration
-):
-    settings.OFFICE_BANK_ACCOUNT = account
-    _period, a, b, _c = closed
-    note, _adjustment = services.credit_invoice(b, reason="Forkert indbyggertal")
-    office = tenants.office()
-    invoice_path, note_path = tmp_path / "invoice.xml", tmp_path / "note.xml"
-    invoice_path.write_bytes(peppol.document(a, office=office))
-    note_path.write_bytes(peppol.document(note, office=office))
-    validate(invoice_path, note_path)
-    means = etree.parse(invoice_path).find("cac:PaymentMeans", NS)
-    assert means.findtext("cbc:PaymentMeansCode", namespaces=NS) == code
-    assert means.findtext("cbc:PaymentID", namespaces=NS) == str(a.number)
-    assert means.findtext("cac:PayeeFinancialAccount/cbc:ID", namespaces=NS) == number
-    assert (
-        means.findtext(
-            "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", namespaces=NS
-        )
-        == registration
-    )
-    # A credit note is paid back by the office, not paid to it.
-    assert etree.parse(note_path).find("cac:PaymentMeans", NS) is None
-
-
-def test_peppol_invoices_without_an_office_account_name_none(closed, tmp_path, settings):
-    settings.OFFICE_BANK_ACCOUNT = ""
-    _period, a, _b, _c = closed
-    path = tmp_path / "invoice.xml"
-    path.write_bytes(peppol.document(a, office=tenants.office()))
-    assert etree.parse(path).find("cac:PaymentMeans", NS) is None

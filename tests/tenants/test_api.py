@@ -149,6 +149,7 @@ VALID = {"name": "Vejle Kommune", "slug": "vejle", "kind": "municipality", "cvr"
         pytest.param({**VALID, "kind": "office"}, "kind", id="second-office"),
         pytest.param({**VALID, "name": ""}, "name", id="no-name"),
         pytest.param({**VALID, "ean": "5798000000002"}, "ean", id="bad-ean"),
+        pytest.param({**VALID, "buyer_reference": "x" * 101}, "buyer_reference", id="long-ref"),
     ],
 )
 def test_bad_organisation_input_gives_field_errors_and_creates_nothing(
@@ -164,6 +165,25 @@ def test_bad_organisation_input_gives_field_errors_and_creates_nothing(
     assert field in error["fields"]
     assert (Organisation.objects.count(), Domain.objects.count()) == before
     assert not schema_exists("org_vejle")
+
+
+def test_the_api_takes_a_buyer_reference_and_explains_a_too_long_one(office, office_key):
+    client = api(office, office_key, HTTP_ACCEPT_LANGUAGE="en")
+    refused = client.post(
+        "/api/v1/organisations/", {**VALID, "buyer_reference": "x" * 101}, content_type=JSON
+    )
+    assert refused.status_code == 400
+    assert error_of(refused)["fields"]["buyer_reference"] == [
+        "The buyer reference can be at most 100 characters: shorten it to the person, "
+        "department or requisition number the member asks for."
+    ]
+    assert not Organisation.objects.filter(slug="vejle").exists()
+    created = client.post(
+        "/api/v1/organisations/", {**VALID, "buyer_reference": "Rekv. 4711"}, content_type=JSON
+    )
+    assert created.status_code == 201
+    assert created.json()["buyer_reference"] == "Rekv. 4711"
+    assert Organisation.objects.get(slug="vejle").buyer_reference == "Rekv. 4711"
 
 
 def test_unknown_organisation_gives_404_error_body(office, office_key):

@@ -108,6 +108,28 @@ def test_organisation_form_shows_errors_in_danish_and_english(office, make_user,
     assert not Organisation.objects.filter(slug="fsb").exists()
 
 
+def test_office_admin_gives_the_member_a_buyer_reference(office, make_user, site_client):
+    user = make_user("anne@robotkontor.dk", office, Role.OFFICE_ADMIN)
+    client = site_client(office, user)
+    data = {"name": "fsb", "slug": "fsb", "kind": "housing", "cvr": "10125715"}
+    data["vat_status"] = "standard"
+    danish = client.post(
+        "/organisations/new/", {**data, "buyer_reference": "x" * 101}, HTTP_ACCEPT_LANGUAGE="da"
+    )
+    assert "Købers reference må højst være på 100 tegn" in danish.content.decode()
+    client.cookies["django_language"] = "en"
+    too_long = client.post("/organisations/new/", {**data, "buyer_reference": "x" * 101})
+    assert too_long.status_code == 400
+    assert "The buyer reference can be at most 100 characters" in too_long.content.decode()
+    assert not Organisation.objects.filter(slug="fsb").exists()
+
+    response = client.post("/organisations/new/", {**data, "buyer_reference": " Rekv. 4711 "})
+    assert response.status_code == 302
+    assert Organisation.objects.get(slug="fsb").buyer_reference == "Rekv. 4711"
+    page = client.get("/organisations/fsb/").content.decode()
+    assert 'data-testid="buyer-reference">Rekv. 4711<' in page
+
+
 def test_expired_session_sends_user_to_login(aarhus, make_user, site_client):
     user = make_user("mette@aarhus.dk", aarhus, Role.MEMBER)
     client = site_client(aarhus, user)

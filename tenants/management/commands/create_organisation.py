@@ -18,6 +18,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--cvr", required=True)
         parser.add_argument("--ean", default="")
+        parser.add_argument("--buyer-reference", default="")
         parser.add_argument("--street", default="")
         parser.add_argument("--postcode", default="")
         parser.add_argument("--city", default="")
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 cvr=options["cvr"],
                 ean=options["ean"],
+                buyer_reference=options["buyer_reference"],
                 street=options["street"],
                 postcode=options["postcode"],
                 city=options["city"],
