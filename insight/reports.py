@@ -3,16 +3,14 @@ member side by side) value and cost over a year or a quarter, as PDF (WeasyPrint
 invoices) and XLSX (openpyxl, as the billing tables). In Danish, like the invoices.
 """
 
-import io
 from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from weasyprint import HTML
 
+from billing.exports.tables import workbook_bytes
 from billing.money import format_kr, format_number
 from insight import charts, selectors
 from insight.models import MinutesBasis
@@ -225,8 +223,6 @@ def html(report: dict) -> str:
 def xlsx(report: dict) -> bytes:
     """Sheets: key figures, months, robots (or members), ideas; amounts in kroner."""
     shown = report["shown"]
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     sheets = {
         "Nøgletal": [["", title(report)]]
         + [[name, value] for name, value in _figures_rows(shown.total, shown.payback)]
@@ -328,16 +324,4 @@ def xlsx(report: dict) -> bytes:
         ]
         for row in report["pipeline"].ideas
     ]
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for column in sheet.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(sheets)

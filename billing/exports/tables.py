@@ -248,10 +248,16 @@ def to_csv(rows: list[list]) -> bytes:
 
 
 def to_xlsx(tables: dict[str, list[list]]) -> bytes:
+    return workbook_bytes({SHEET_NAMES[name]: rows for name, rows in tables.items()})
+
+
+def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """An XLSX workbook, one sheet per title: the first row bold and frozen, amounts with
+    two decimals, dates as dd.mm.yyyy."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, rows in tables.items():
-        sheet = workbook.create_sheet(SHEET_NAMES[name])
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
         for row in rows:
             sheet.append(row)
         for cell in sheet[1]:
