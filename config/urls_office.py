@@ -20,6 +20,12 @@ urlpatterns = [
         views.OrganisationDetailView.as_view(),
         name="organisation_detail",
     ),
+    path("office/details/", views.OfficeDetailsView.as_view(), name="office_details"),
+    path(
+        "organisations/<slug:slug>/edit/",
+        views.DetailsEditView.as_view(),
+        name="organisation_edit",
+    ),
     path("organisations/<slug:slug>/invite/", views.InviteView.as_view(), name="invite"),
     path(
         "organisations/<slug:slug>/key-figures/",

@@ -16,6 +16,7 @@ from tenants.serializers import (
     KeyFigureSerializer,
     NewApiTokenSerializer,
     NotificationSerializer,
+    OrganisationDetailsSerializer,
     OrganisationSerializer,
 )
 
@@ -53,6 +54,7 @@ class OrganisationViewSet(
     def get_permissions(self):
         self.required_capability = {
             "create": Capability.MANAGE_ORGANISATIONS,
+            "partial_update": Capability.EDIT_ORGANISATION_DETAILS,
             "job_limit": Capability.OPERATE_ROBOTS,
         }.get(self.action, Capability.VIEW_SITE)
         return super().get_permissions()
@@ -65,6 +67,19 @@ class OrganisationViewSet(
         serializer = JobLimitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.set_job_limit(
+            organisation=organisation, actor=request.user, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=organisation.pk)).data)
+
+    @extend_schema(request=OrganisationDetailsSerializer, responses=OrganisationSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Correct a member's invoicing details (office admins and finance; audited).
+
+        Only PATCH: send the fields that change. Slug and kind cannot be changed."""
+        organisation = self.get_object()
+        serializer = OrganisationDetailsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_organisation_details(
             organisation=organisation, actor=request.user, **serializer.validated_data
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=organisation.pk)).data)

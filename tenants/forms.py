@@ -30,13 +30,44 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
-            choice for choice in Organisation.Kind.choices if choice[0] != Organisation.Kind.OFFICE
-        ]
+        if "kind" in self.fields:
+            self.fields["kind"].choices = [
+                choice
+                for choice in Organisation.Kind.choices
+                if choice[0] != Organisation.Kind.OFFICE
+            ]
 
     def validate_unique(self):
         # Uniqueness (slug, domain, schema) is decided by the provisioning service.
         pass
+
+
+class OrganisationDetailsForm(OrganisationForm):
+    """A member's invoicing details after creation: the creation form without slug and kind."""
+
+    class Meta(OrganisationForm.Meta):
+        fields = [field for field in OrganisationForm.Meta.fields if field not in ("slug", "kind")]
+
+
+class OfficeDetailsForm(forms.ModelForm):
+    """The office's own details, with the bank account its invoices name as where to pay."""
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "cvr",
+            "ean",
+            "street",
+            "postcode",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "bank_reg_no",
+            "bank_account_no",
+            "iban",
+        ]
 
 
 class InvitationForm(forms.Form):

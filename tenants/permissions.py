@@ -24,6 +24,9 @@ class Capability(StrEnum):
     MANAGE_CREDENTIALS = "manage_credentials"
     # Create and configure the member's work queues (schema, retries, retention).
     MANAGE_QUEUES = "manage_queues"
+    # Correct an organisation's invoicing details (address, EAN, CVR, buyer reference, VAT)
+    # and the office's own bank account: office admins and finance, on the office console.
+    EDIT_ORGANISATION_DETAILS = "edit_organisation_details"
 
 
 _EVERYONE = {Capability.VIEW_SITE}
@@ -55,8 +58,10 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.MANAGE_CATALOG,
         Capability.OPERATE_ROBOTS,
         Capability.VIEW_BILLING,
+        Capability.EDIT_ORGANISATION_DETAILS,
     },
-    Role.FINANCE: _EVERYONE | {Capability.VIEW_BILLING, Capability.MANAGE_BILLING},
+    Role.FINANCE: _EVERYONE
+    | {Capability.VIEW_BILLING, Capability.MANAGE_BILLING, Capability.EDIT_ORGANISATION_DETAILS},
 }
 
 

@@ -45,6 +45,29 @@ class OrganisationSerializer(serializers.ModelSerializer):
         }
 
 
+class OrganisationDetailsSerializer(serializers.ModelSerializer):
+    """A member's invoicing details, corrected after creation (slug and kind stay)."""
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "cvr",
+            "ean",
+            "buyer_reference",
+            "street",
+            "postcode",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "vat_status",
+        ]
+        extra_kwargs = {
+            "buyer_reference": {"error_messages": {"max_length": BUYER_REFERENCE_TOO_LONG}}
+        }
+
+
 class JobLimitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation

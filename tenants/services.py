@@ -164,6 +164,74 @@ def set_job_limit(*, organisation: Organisation, max_concurrent_jobs: int, actor
     return organisation
 
 
+# What finance and office admins may correct after creation; slug, kind and schema stay.
+MEMBER_DETAIL_FIELDS = (
+    "name",
+    "cvr",
+    "ean",
+    "buyer_reference",
+    "street",
+    "postcode",
+    "city",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "vat_status",
+)
+# The office's own details, with the bank account its invoices name as where to pay.
+OFFICE_DETAIL_FIELDS = (
+    "name",
+    "cvr",
+    "ean",
+    "street",
+    "postcode",
+    "city",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "bank_reg_no",
+    "bank_account_no",
+    "iban",
+)
+
+
+def detail_fields(organisation: Organisation) -> tuple[str, ...]:
+    return OFFICE_DETAIL_FIELDS if organisation.is_office else MEMBER_DETAIL_FIELDS
+
+
+@transaction.atomic
+def update_organisation_details(*, organisation: Organisation, actor, **details) -> Organisation:
+    """Correct an organisation's invoicing details (audited: each changed field old → new).
+
+    Validated like at creation; a refusal changes nothing. Invoices read the organisation when
+    they are rendered, so the next PDF or e-invoice shows the new details."""
+    allowed = detail_fields(organisation)
+    unknown = sorted(set(details) - set(allowed))
+    if unknown:
+        raise ValidationError(
+            _("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changes = {}
+    for field, value in details.items():
+        before = getattr(organisation, field)
+        if before != value:
+            changes[field] = [before, value]
+            setattr(organisation, field, value)
+    if not changes:
+        return organisation
+    organisation.full_clean(validate_unique=False, validate_constraints=False)
+    organisation.save(update_fields=list(changes))
+    audit.record(
+        actor=actor,
+        action="tenants.organisation.details_changed",
+        target=organisation,
+        organisation=organisation,
+        changes=changes,
+    )
+    return organisation
+
+
 @transaction.atomic
 def add_member(*, user: User, organisation: Organisation, role: str) -> Membership:
     if role not in permissions.allowed_roles(organisation):

@@ -17,6 +17,8 @@ from tenants.forms import (
     InvitationForm,
     JobLimitForm,
     KeyFigureForm,
+    OfficeDetailsForm,
+    OrganisationDetailsForm,
     OrganisationForm,
 )
 from tenants.models import Organisation
@@ -139,6 +141,60 @@ class OrganisationDetailView(SiteView):
     def get(self, request, slug):
         organisation = get_object_or_404(Organisation, slug=slug)
         return render(request, self.template_name, self.context(organisation))
+
+
+class DetailsEditView(SiteView):
+    """Correct an organisation's invoicing details (office admins and finance; audited)."""
+
+    office_only = True
+    capability = Capability.EDIT_ORGANISATION_DETAILS
+    template_name = "tenants/organisation_details_form.html"
+    form_class = OrganisationDetailsForm
+
+    def organisation(self, slug):
+        return get_object_or_404(
+            Organisation.objects.exclude(kind=Organisation.Kind.OFFICE), slug=slug
+        )
+
+    def done(self, organisation):
+        return redirect("organisation_detail", slug=organisation.slug)
+
+    def page(self, request, organisation, form, status=200):
+        context = {"organisation": organisation, "form": form}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, slug=None):
+        organisation = self.organisation(slug)
+        return self.page(request, organisation, self.form_class(instance=organisation))
+
+    def post(self, request, slug=None):
+        organisation = self.organisation(slug)
+        # The form validates a copy, so a refusal leaves nothing half-changed in memory.
+        form = self.form_class(request.POST, instance=Organisation.objects.get(pk=organisation.pk))
+        if form.is_valid():
+            try:
+                services.update_organisation_details(
+                    organisation=organisation, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("The details are saved."))
+                return self.done(organisation)
+        return self.page(request, organisation, form, status=400)
+
+
+class OfficeDetailsView(DetailsEditView):
+    """The office's own details, with the bank account its invoices name as where to pay."""
+
+    template_name = "tenants/office_details_form.html"
+    form_class = OfficeDetailsForm
+
+    def organisation(self, slug):
+        return services.office()
+
+    def done(self, organisation):
+        return redirect("office_details")
 
 
 class InviteView(SiteView):
