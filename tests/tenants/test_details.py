@@ -165,7 +165,9 @@ def test_unknown_organisation_and_the_office_itself_are_not_found(office, financ
 def test_finance_sets_the_offices_bank_account(office, finance, site_client):
     client = site_client(office, finance)
     page = client.get("/office/details/", **EN).content.decode()
-    assert 'href="/office/details/"' in page  # in the navigation
+    assert 'href="/office/details/"' in page  # in the finance section's navigation
+    periods = client.get("/billing/periods/", **EN).content.decode()
+    assert 'href="/office/details/"' in periods
     assert 'name="bank_reg_no"' in page and 'name="iban"' in page
     data = form_data(
         office,

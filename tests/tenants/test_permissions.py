@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
         (Role.MEMBER_ADMIN, Capability.INVITE_PEOPLE, True),
         (Role.MEMBER_ADMIN, Capability.MANAGE_KEY_FIGURES, True),
         (Role.FINANCE, Capability.VIEW_BILLING, True),
+        (Role.MEMBER_ADMIN, Capability.EDIT_ORGANISATION_DETAILS, False),
         (Role.FINANCE, Capability.APPROVE_ORDERS, False),
     ],
 )
@@ -32,6 +33,10 @@ def test_member_roles(aarhus, make_user, role, capability, allowed):
     ("role", "capability", "allowed"),
     [
         (Role.OFFICE_OPERATOR, Capability.OPERATE_ROBOTS, True),
+        (Role.FINANCE, Capability.EDIT_ORGANISATION_DETAILS, True),
+        (Role.OFFICE_ADMIN, Capability.EDIT_ORGANISATION_DETAILS, True),
+        (Role.OFFICE_OPERATOR, Capability.EDIT_ORGANISATION_DETAILS, False),
+        (Role.OFFICE_DEVELOPER, Capability.EDIT_ORGANISATION_DETAILS, False),
         (Role.OFFICE_OPERATOR, Capability.MANAGE_CATALOG, False),
         (Role.OFFICE_DEVELOPER, Capability.MANAGE_CATALOG, True),
         (Role.OFFICE_DEVELOPER, Capability.MANAGE_ORGANISATIONS, False),
