@@ -21,7 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench import fleet
-from insight.months import add_months, current_month
+from billing.months import add_months, current_month
 from robots.models import Deployment
 from tenants import services
 from tenants.models import Domain, Organisation, Role

@@ -3,7 +3,7 @@ periods, invoices and credit notes."""
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from billing.models import (
     UsageEntry,
 )
 from billing.money import ORE_PER_KRONE, format_kr, format_number, format_price, round_half_up
+from billing.months import add_months, local_midnight, month_of
 from robots.models import Deployment, Job
 from robots.workitems.models import WorkItem
 from tenants import services as tenants_services
@@ -57,14 +58,6 @@ def billing_settings() -> BillingSettings:
     return found
 
 
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _next_month(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
-
-
 def get_period(month: date) -> Period:
     """The period of a month, opened with the partnership's financing model if new."""
     period, _created = Period.objects.get_or_create(
@@ -77,7 +70,7 @@ def _open_period_for(day: date) -> Period:
     """Where usage on ``day`` is booked: its month, or the first open month after it."""
     period = get_period(day)
     while period.is_final:
-        period = get_period(_next_month(period.month))
+        period = get_period(add_months(period.month, 1))
     return period
 
 
@@ -87,10 +80,7 @@ def _ensure_open(period: Period) -> None:
 
 
 def _local_bounds(period: Period) -> tuple[datetime, datetime]:
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(period.month, time.min, tzinfo=zone)
-    end = datetime.combine(_next_month(period.month), time.min, tzinfo=zone)
-    return start, end
+    return local_midnight(period.month), local_midnight(add_months(period.month, 1))
 
 
 # --- Rate cards ---------------------------------------------------------------------------
@@ -714,7 +704,7 @@ def credit_invoice(
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     if rebill_ore is not None and rebill_ore < 0:
         raise ValidationError({"rebill_ore": _("The amount to bill cannot be negative.")})
-    period = _open_period_for(_next_month(invoice.period.month))
+    period = _open_period_for(add_months(invoice.period.month, 1))
     note = Invoice.objects.create(
         period=period,
         organisation_id=invoice.organisation_id,

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
+from billing.months import add_months, current_month, months_between
 from catalog.intake import scoring
 from catalog.intake import selectors as intake_selectors
 from catalog.intake.models import Idea
@@ -33,7 +34,6 @@ from insight.models import (
     MonthlyCost,
     MonthlyValue,
 )
-from insight.months import add_months, current_month, months_between
 from robots.models import Deployment
 from tenants.models import Organisation
 

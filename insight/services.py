@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 
 from billing.invoicing import compute_invoices
 from billing.models import Invoice, InvoiceLine, Period, UsageEntry
+from billing.months import add_months, current_month, local_midnight, months_between
 from catalog import audit
 from insight.models import (
     CostBasis,
@@ -29,7 +30,6 @@ from insight.models import (
     MonthlyCost,
     MonthlyValue,
 )
-from insight.months import add_months, current_month, local_midnight, months_between
 from robots.models import Deployment, Job
 from robots.workitems.models import WorkItem
 from tenants.models import Organisation

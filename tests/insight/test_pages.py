@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from billing.months import add_months, current_month
 from insight import services
 from insight.models import MinutesBasis, MonthlyCost, MonthlyValue
-from insight.months import add_months, current_month
 from robots.models import Job
 from robots.workitems.models import WorkItem
 from tenants.models import Organisation, Role

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 from billing import services as billing
+from billing.months import add_months, current_month
 from insight import selectors, services, tasks
 from insight.models import CostBasis, MinutesBasis, MonthlyCost, MonthlyValue
-from insight.months import add_months, current_month
 from robots.models import Job
 from robots.workitems.models import WorkItem
 from tests.insight.conftest import at, close, closed_bill, items, run

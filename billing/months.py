@@ -1,4 +1,5 @@
-"""Calendar months in Danish time: a month is its first day."""
+"""Calendar months in Danish time, for billing periods and the insight rollups: a month is
+its first day."""
 
 from datetime import date, datetime, time
 
