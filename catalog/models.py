@@ -367,6 +367,11 @@ class RobotVersion(models.Model):
 
     @property
     def package_reference(self) -> str:
-        if self.git_commit:
-            return f"{self.git_repository}@{self.git_commit}"
-        return f"sha256:{self.archive_sha256}"
+        return package_reference(self.git_repository, self.git_commit, self.archive_sha256)
+
+
+def package_reference(git_repository: str, git_commit: str, archive_sha256: str) -> str:
+    """How a robot version's package is named: its git commit, else its archive's digest."""
+    if git_commit:
+        return f"{git_repository}@{git_commit}"
+    return f"sha256:{archive_sha256}"

@@ -15,6 +15,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import package_reference
 from robots import jobs, selectors
 from robots.credentials import redaction
 from robots.credentials import services as credentials
@@ -30,15 +31,23 @@ class RunnerAuthentication(authentication.BaseAuthentication):
     keyword = "Runner"
 
     def authenticate(self, request):
+        token = self.token(request)
+        if token is None:
+            return None
+        runner = selectors.runner_for_token(token)
+        if runner is None:
+            raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER)
+        return RunnerPrincipal(runner), runner
+
+    @staticmethod
+    def token(request) -> str | None:
+        """The token of an ``Authorization: Runner …`` header; None without one."""
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != b"runner":
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid runner token header."))
-        runner = selectors.runner_for_token(header[1].decode(errors="replace"))
-        if runner is None:
-            raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER)
-        return RunnerPrincipal(runner), runner
+        return header[1].decode(errors="replace")
 
     def authenticate_header(self, request):
         return self.keyword
@@ -59,10 +68,13 @@ class RunnerPrincipal:
 
 
 class IsRunnerOnOfficeHost(BasePermission):
+    """The runner endpoints answer on the office host only, to a runner's token (the views
+    take no other authentication)."""
+
     def has_permission(self, request, view):
         if not getattr(request.tenant, "is_office", False):
             raise Http404
-        return isinstance(request.auth, Runner)
+        return request.user.is_authenticated
 
 
 class Conflict(exceptions.APIException):
@@ -109,16 +121,19 @@ def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
 def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
     job = claimed.details
     version = job["version"]
-    package = {"version": version["version"]}
+    package = {
+        "version": version["version"],
+        "reference": package_reference(
+            version["git_repository"], version["git_commit"], version["archive_sha256"]
+        ),
+    }
     if version["git_commit"]:
         package |= {
-            "reference": f"{version['git_repository']}@{version['git_commit']}",
             "git_repository": version["git_repository"],
             "git_commit": version["git_commit"],
         }
     else:
         package |= {
-            "reference": f"sha256:{version['archive_sha256']}",
             "archive_url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job['id']}/package/"),
             "archive_sha256": version["archive_sha256"],
         }
@@ -152,12 +167,9 @@ class RunnerTokenHeader(RunnerAuthentication):
     database call that claims the job (``jobs.claim_with_token``)."""
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != b"runner":
+        token = self.token(request)
+        if token is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Invalid runner token header."))
-        token = header[1].decode(errors="replace")
         if not token.startswith(Runner.TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER)
         return ClaimingRunner(), token
@@ -167,16 +179,9 @@ class RunnerTokenHeader(RunnerAuthentication):
 set_override(RunnerTokenHeader, "suppress_collision_warning", True)
 
 
-class IsClaimOnOfficeHost(BasePermission):
-    def has_permission(self, request, view):
-        if not getattr(request.tenant, "is_office", False):
-            raise Http404
-        return isinstance(request.user, ClaimingRunner)
-
-
 class ClaimView(APIView):
     authentication_classes = [RunnerTokenHeader]
-    permission_classes = [IsClaimOnOfficeHost]
+    permission_classes = [IsRunnerOnOfficeHost]
 
     @extend_schema(
         request=None,
