@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from tenants import permissions
+from tenants import permissions, services
 from tenants.models import KeyFigure, Organisation
 from tenants.validators import BUYER_REFERENCE_TOO_LONG
 
@@ -54,20 +54,7 @@ class OfficeDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "cvr",
-            "ean",
-            "street",
-            "postcode",
-            "city",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "bank_reg_no",
-            "bank_account_no",
-            "iban",
-        ]
+        fields = list(services.OFFICE_DETAIL_FIELDS)
 
 
 class InvitationForm(forms.Form):

@@ -2,6 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from tenants import services
 from tenants.models import ApiToken, KeyFigure, Membership, Notification, Organisation, User
 from tenants.validators import BUYER_REFERENCE_TOO_LONG
 
@@ -50,19 +51,7 @@ class OrganisationDetailsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "cvr",
-            "ean",
-            "buyer_reference",
-            "street",
-            "postcode",
-            "city",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "vat_status",
-        ]
+        fields = list(services.MEMBER_DETAIL_FIELDS)
         extra_kwargs = {
             "buyer_reference": {"error_messages": {"max_length": BUYER_REFERENCE_TOO_LONG}}
         }
