@@ -151,7 +151,10 @@ else:
 # A Unix-socket URL (``postgresql://u@/db?host=/run/dir``) arrives as OPTIONS["host"].
 if not DATABASES["default"].get("HOST") and "host" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"]["ENGINE"] = "config.database"
+# The search path is set when a tenant is selected (once per request or schema_context), not
+# before every query; config.database skips even that when the path stays the same.
+TENANT_LIMIT_SET_CALLS = True
 # Session-mode pooling only: transaction pooling would leak search_path between tenants.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from stdnum.dk import cvr
 
 from config.broker import broker_url_for
@@ -63,6 +64,13 @@ def _fresh_cache():
 def _media_in_tmp(settings, tmp_path):
     """Uploaded documents, packages and files go to a throwaway directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def english():
+    """For tests that read messages: English (the source language), whatever the default."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

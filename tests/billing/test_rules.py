@@ -87,7 +87,7 @@ def test_negative_or_zero_hours_are_refused(aarhus, make_user):
     assert not TimeEntry.objects.exists()
 
 
-def test_overlapping_rate_cards_are_refused_by_the_service_and_the_database(rate_card):
+def test_overlapping_rate_cards_are_refused_by_the_service_and_the_database(rate_card, english):
     fields = {
         "name": "Ny",
         "valid_from": date(2025, 6, 1),
@@ -101,7 +101,7 @@ def test_overlapping_rate_cards_are_refused_by_the_service_and_the_database(rate
     assert RateCard.objects.count() == 1
 
 
-def test_a_closed_period_cannot_be_edited(partnership):
+def test_a_closed_period_cannot_be_edited(partnership, english):
     period = closed_march(partnership)
     pool = period.pools.first()
     with pytest.raises(ValidationError, match="closed"):

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from catalog import audit
 from catalog.governance import selectors, services
@@ -21,15 +21,11 @@ from robots.models import Deployment
 from tenants.models import Role
 from tests.intake.conftest import new_idea
 
-pytestmark = pytest.mark.django_db
 A = orders.Action
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """These tests read the services' messages in English (the source language)."""
-    with translation.override("en"):
-        yield
+# These tests read the services' messages in English (the source language).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -14,16 +14,12 @@ from robots.models import Deployment
 from tenants.models import Notification, Role
 from tests.catalog.conftest import VALID_PARAMETERS
 
-pytestmark = pytest.mark.django_db
 Status = Order.Status
 A = services.Action
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """These tests read the services' messages in English (the source language)."""
-    with translation.override("en"):
-        yield
+# These tests read the services' messages in English (the source language).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def run_to_active(order, *, office, aarhus, process_owner, operator):

@@ -1,21 +1,14 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from catalog import audit, services
 from catalog.models import AuditEvent, Robot, RobotVersion
 from tenants.models import Role
 from tests.catalog.conftest import COMMIT, REPO, archive
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """These tests read the services' messages in English (the source language)."""
-    with translation.override("en"):
-        yield
+# These tests read the services' messages in English (the source language).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 Status = RobotVersion.Status
