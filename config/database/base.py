@@ -1,19 +1,42 @@
-"""The database backend: django-tenants' PostgreSQL backend, issuing ``SET search_path``
-only when the path changes.
+"""The database backend: django-tenants' PostgreSQL backend with two round trips fewer per
+request.
 
-django-tenants selects the tenant anew on every request and forgets which path the
-connection has, so each request (and, without ``TENANT_LIMIT_SET_CALLS``, each query) began
-with a ``SET search_path`` round trip. Here the path in force on the connection is kept when
-the newly selected tenant needs the same one; django-tenants still forgets it whenever the
-session may have lost it (a rollback, a rollback to a savepoint, closing the connection).
+- ``SET search_path`` only when the path changes. django-tenants selects the tenant anew on
+  every request and forgets which path the connection has, so each request (and, without
+  ``TENANT_LIMIT_SET_CALLS``, each query) began with a ``SET``. Here the path in force is
+  kept when the newly selected tenant needs the same one; django-tenants still forgets it
+  whenever the session may have lost it (a rollback, a rollback to a savepoint, closing).
+- The health check (``CONN_HEALTH_CHECKS``, a ``SELECT 1`` before a request's first query)
+  at most once per ``HEALTH_CHECK_INTERVAL_SECONDS`` per connection, like HikariCP's
+  ``aliveBypassWindowMs``: a connection checked or opened within the last second is taken
+  as alive. A connection that dies anyway fails that request, and Django closes it after.
 """
+
+import time
 
 from django_tenants.postgresql_backend import base
 
+HEALTH_CHECK_INTERVAL_SECONDS = 1.0
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    checked_at = float("-inf")
+
     def set_tenant(self, tenant, include_public=True):
         in_force = self.search_path_set_schemas
         super().set_tenant(tenant, include_public)
         if in_force is not None and self._get_cursor_search_paths() == in_force:
             self.search_path_set_schemas = in_force
+
+    def connect(self):
+        super().connect()
+        self.checked_at = time.monotonic()
+
+    def close_if_health_check_failed(self):
+        if self.connection is not None and not self.health_check_done:
+            now = time.monotonic()
+            if now - self.checked_at < HEALTH_CHECK_INTERVAL_SECONDS:
+                self.health_check_done = True
+                return
+            self.checked_at = now
+        super().close_if_health_check_failed()
