@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from billing import selectors
@@ -24,6 +24,7 @@ from billing.models import (
     Period,
     RateCard,
     UsageEntry,
+    UsageTotal,
 )
 from billing.money import ORE_PER_KRONE, format_kr, format_number, format_price, round_half_up
 from robots.models import Deployment
@@ -243,24 +244,24 @@ def _robot_lines(
     return lines, total_minutes
 
 
-def _quantities(entries, *, seconds: bool) -> tuple[list[dict], list[dict]]:
+def _quantities(period: Period) -> tuple[list[dict], list[dict]]:
     """Runtime rows (per member, deployment and robot) and work-item rows (per member and
-    deployment), in the order of the invoice lines; ``seconds``: sum the runtime seconds too
-    (for a rate card that bills seconds summed rather than started minutes).
+    deployment), in the order of the invoice lines.
 
-    One pass over the ledger grouped by member, deployment and robot, summing the minutes
-    the database rounded when each job was booked (``started_minutes``, null for other
-    kinds) and the work items: the close of a big period costs about what a plain
-    ``GROUP BY`` over its rows costs.
+    Read from the ledger's running totals (``UsageTotal``, kept by the database as entries
+    are booked): a few thousand rows for a month of millions of entries. ``started_minutes``
+    sums the minutes rounded when each job was booked; ``seconds`` the runtime seconds (for
+    a rate card billing seconds summed).
     """
-    sums = {
-        "started_minutes": Sum("started_minutes"),
-        "items": Sum("quantity", filter=Q(kind=UsageEntry.Kind.WORK_ITEMS)),
-    }
-    if seconds:
-        sums["seconds"] = Sum("quantity", filter=Q(kind=UsageEntry.Kind.RUNTIME))
     groups = list(
-        entries.values("organisation_id", "deployment_id", "robot_id").annotate(**sums).order_by()
+        UsageTotal.objects.filter(period=period).values(
+            "organisation_id",
+            "deployment_id",
+            "robot_id",
+            "started_minutes",
+            seconds=F("runtime_seconds"),
+            items=F("work_items"),
+        )
     )
     # Ranked in the database, so that names sort by its collation as ORDER BY would.
     deployments = Deployment.objects.filter(
@@ -303,13 +304,9 @@ def compute_invoices(period: Period) -> Drafts:
         for member in members
     }
     rate_card = selectors.rate_card_on(period.month)
-    per_job = (
-        rate_card is None or rate_card.runtime_rounding == RateCard.Rounding.PER_STARTED_MINUTE
-    )
-    entries = UsageEntry.objects.filter(period=period)
-    runtime, work_items = _quantities(entries, seconds=not per_job)
+    runtime, work_items = _quantities(period)
     priced = list(
-        entries.filter(kind__in=UsageEntry.PRICED_WHEN_RECORDED)
+        UsageEntry.objects.filter(period=period, kind__in=UsageEntry.PRICED_WHEN_RECORDED)
         .order_by("kind", "occurred_on", "pk")
         .values_list(
             "organisation_id",

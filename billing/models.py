@@ -316,6 +316,42 @@ class UsageEntry(models.Model):
         return self.source
 
 
+class UsageTotal(models.Model):
+    """The ledger's runtime and work items summed per period, member, deployment and robot,
+    kept by the database: a statement-level trigger on ``UsageEntry`` adds each statement's
+    new entries (migration ``billing 0006``). The ledger is append-only, so the totals only
+    grow, and a close reads a few thousand totals instead of millions of entries. Never
+    written by the application."""
+
+    # Read by period (the unique constraint's index begins with it); no other index is needed.
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", db_index=False)
+    organisation = models.ForeignKey(
+        "tenants.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    deployment = models.ForeignKey(
+        "robots.Deployment", null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    robot = models.ForeignKey(
+        "catalog.Robot", null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # Each null when the group has no entry of that kind.
+    started_minutes = models.BigIntegerField(null=True)
+    runtime_seconds = models.DecimalField(max_digits=20, decimal_places=3, null=True)
+    work_items = models.DecimalField(max_digits=20, decimal_places=3, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "organisation", "deployment", "robot"],
+                name="usage_total_per_group",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.period_id}/{self.organisation_id}/{self.deployment_id}/{self.robot_id}"
+
+
 class TimeEntry(models.Model):
     """Office staff hours for a member, an order or an idea; billed once approved."""
 
