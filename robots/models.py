@@ -63,6 +63,9 @@ class Deployment(models.Model):
     max_concurrency = models.PositiveSmallIntegerField(
         _("jobs at once"), default=1, validators=[MinValueValidator(1)]
     )
+    # Whether any of the member's credentials is granted to it (the grants live in the
+    # member's schema): kept by the credentials services, read by each claim.
+    credentials_granted = models.BooleanField(default=False, editable=False)
     timeout_minutes = models.PositiveIntegerField(
         _("timeout (minutes)"), default=60, validators=[MinValueValidator(1)]
     )

@@ -12,13 +12,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from catalog import audit
 from robots.credentials import crypto, redaction
-from robots.credentials.models import ENV_PREFIX, Credential, CredentialUse, env_name_for
+from robots.credentials.models import (
+    ENV_PREFIX,
+    Credential,
+    CredentialGrant,
+    CredentialUse,
+    env_name_for,
+)
 from robots.credentials.selectors import deployment_choices, ensure_schema_of
 from robots.models import Deployment
 from tenants.models import Organisation, Role
@@ -67,6 +74,15 @@ def _check_deployments(organisation: Organisation, deployments: Iterable) -> lis
             {"allowed_deployments": _("Choose active deployments of your own organisation.")}
         )
     return found
+
+
+def _note_grants(deployment_ids: Iterable[int]) -> None:
+    """Mark on each deployment (in ``public``) whether any credential of its member is granted
+    to it, so that a claim knows without reading the member's schema (``robots_claim_job``).
+    In the member's schema context, in the transaction that changed the grants."""
+    Deployment.objects.filter(pk__in=set(deployment_ids)).update(
+        credentials_granted=Exists(CredentialGrant.objects.filter(deployment_id=OuterRef("pk")))
+    )
 
 
 def _set_name(credential: Credential, name: str) -> None:
@@ -162,6 +178,7 @@ def create_credential(
     deployments = _check_deployments(organisation, allowed_deployments)
     _save(credential)
     credential.allowed_deployments.set(deployments)
+    _note_grants(deployment.pk for deployment in deployments)
     audit.record(
         actor=actor,
         action="credentials.credential.created",
@@ -239,6 +256,7 @@ def update_credential(
         after = {deployment.pk for deployment in deployments}
         if before != after:
             credential.allowed_deployments.set(deployments)
+            _note_grants(before | after)
             changes["allowed_deployments"] = [sorted(before), sorted(after)]
     if not changes:
         return credential
@@ -265,7 +283,9 @@ def delete_credential(*, credential: Credential, organisation: Organisation, act
         organisation=organisation,
         changes={"name": credential.name, "kind": credential.kind},
     )
+    granted = list(credential.grants.values_list("deployment_id", flat=True))
     credential.delete()
+    _note_grants(granted)
 
 
 def _environment_of(credential: Credential) -> dict[str, str]:

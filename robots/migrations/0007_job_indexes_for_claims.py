@@ -17,6 +17,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+GENERIC_PLANS = (
+    "ALTER FUNCTION robots_claim_job(varchar, timestamptz, timestamptz, interval,"
+    " varchar, integer, integer, integer) SET plan_cache_mode = force_generic_plan"
+)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("robots", "0006_claim_function"),
@@ -26,8 +32,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            "ALTER FUNCTION robots_claim_job(varchar, timestamptz, timestamptz, interval,"
-            " varchar, integer, integer, integer) SET plan_cache_mode = force_generic_plan",
+            GENERIC_PLANS,
             reverse_sql="ALTER FUNCTION robots_claim_job(varchar, timestamptz, timestamptz,"
             " interval, varchar, integer, integer, integer) RESET plan_cache_mode",
         ),

@@ -261,3 +261,45 @@ def test_a_grant_to_a_deployment_that_does_not_exist_is_refused(aarhus, owner, i
     assert "allowed_deployments" in refused.value.message_dict
     with in_schema(aarhus):
         assert not Credential.objects.exists()
+
+
+def test_each_deployment_shows_whether_a_credential_is_granted_to_it(
+    aarhus, owner, make_deployment, in_schema
+):
+    """What a claim reads to know whether to hand out credentials (robots_claim_job)."""
+    first = make_deployment(aarhus, "Lejetilbud")
+    second = make_deployment(aarhus, "Boligstøtte")
+
+    def granted():
+        first.refresh_from_db()
+        second.refresh_from_db()
+        return first.credentials_granted, second.credentials_granted
+
+    assert granted() == (False, False)
+    with in_schema(aarhus):
+        key = services.create_credential(
+            organisation=aarhus,
+            actor=owner,
+            name="API",
+            kind="api_key",
+            api_key=API_KEY,
+            allowed_deployments=[first],
+        )
+        login = services.create_credential(
+            organisation=aarhus,
+            actor=owner,
+            name="EG Bolig",
+            kind="username_password",
+            username="robot01",
+            password=PASSWORD,
+            allowed_deployments=[first, second],
+        )
+        assert granted() == (True, True)
+        services.update_credential(
+            credential=login, organisation=aarhus, actor=owner, allowed_deployments=[first]
+        )
+        assert granted() == (True, False)
+        services.delete_credential(credential=key, organisation=aarhus, actor=owner)
+        assert granted() == (True, False)
+        services.delete_credential(credential=login, organisation=aarhus, actor=owner)
+        assert granted() == (False, False)
