@@ -11,7 +11,9 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -86,6 +88,9 @@ class Conflict(exceptions.APIException):
 class RunnerView(APIView):
     authentication_classes = [RunnerAuthentication]
     permission_classes = [IsRunnerOnOfficeHost]
+    # Runners speak JSON only (no browsable API to negotiate).
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
 
     def running_job(self, request, pk) -> Job:
         job = (
@@ -179,9 +184,8 @@ class RunnerTokenHeader(RunnerAuthentication):
 set_override(RunnerTokenHeader, "suppress_collision_warning", True)
 
 
-class ClaimView(APIView):
+class ClaimView(RunnerView):
     authentication_classes = [RunnerTokenHeader]
-    permission_classes = [IsRunnerOnOfficeHost]
 
     @extend_schema(
         request=None,
