@@ -238,8 +238,15 @@ class Job(models.Model):
     scheduled_for = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    # Read by runner only while running (job_running_runner); runners are revoked, never
+    # deleted, so no full index is kept for a delete to check against.
     runner = models.ForeignKey(
-        Runner, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs"
+        Runner,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        db_index=False,
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
