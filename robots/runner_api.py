@@ -11,6 +11,7 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -85,12 +86,23 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class JsonOnly(BaseContentNegotiation):
+    """Runners speak JSON only: nothing to negotiate, whatever they send in ``Accept``
+    (DRF's documented ``IgnoreClientContentNegotiation``)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class RunnerView(APIView):
     authentication_classes = [RunnerAuthentication]
     permission_classes = [IsRunnerOnOfficeHost]
-    # Runners speak JSON only (no browsable API to negotiate).
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
+    content_negotiation_class = JsonOnly
 
     def running_job(self, request, pk) -> Job:
         job = (

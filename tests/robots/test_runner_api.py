@@ -127,3 +127,18 @@ def test_register_runner_command_writes_a_working_token_and_renews_it(office, tm
     assert second != first and Runner.objects.filter(name="lokal-runner").count() == 1
     assert runner_client(office, first).post(CLAIM).status_code == 401
     assert runner_client(office, second).post(CLAIM).status_code == 204
+
+
+def test_the_runner_api_speaks_json_whatever_the_runner_asks_for(office, deployment, make_runner):
+    job = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    _runner, token = make_runner()
+    client = runner_client(office, token)
+    claimed = client.post(CLAIM, HTTP_ACCEPT="text/html")
+    assert claimed.status_code == 200 and claimed["Content-Type"] == "application/json"
+    assert claimed.json()["id"] == job.pk
+    # A body that is not JSON is refused with the reason, and the job goes on running.
+    url = f"/api/v1/runner/jobs/{job.pk}/complete/"
+    refused = client.post(url, {"succeeded": "true"})  # a form, not JSON
+    assert refused.status_code == 400 and "JSON" in refused.json()["error"]["message"]
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING
