@@ -46,7 +46,7 @@ class OrganisationDetailsForm(OrganisationForm):
     """A member's invoicing details after creation: the creation form without slug and kind."""
 
     class Meta(OrganisationForm.Meta):
-        fields = [field for field in OrganisationForm.Meta.fields if field not in ("slug", "kind")]
+        fields = list(services.MEMBER_DETAIL_FIELDS)
 
 
 class OfficeDetailsForm(forms.ModelForm):
