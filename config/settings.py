@@ -1,8 +1,8 @@
 """Robotkontor settings, read from the environment (django-environ).
 
 Development defaults are safe for a laptop; production behaviour is switched on with
-``DJANGO_ENV=production``, which also makes the secrets and hosts mandatory. See README.md
-for every variable.
+``DJANGO_ENV=production``, which also makes the secrets and hosts mandatory. See
+docs/operations.md for every variable.
 """
 
 from decimal import Decimal

@@ -2,7 +2,7 @@
 whatever the number of jobs, work items or members), scoped to the caller's site: the office
 sees every member, a member itself and the partnership's totals.
 
-The value model (README, "Value and cost insight"):
+The value model (docs/insight.md, "What the figures mean"):
 
 - time saved = work items the robot completed × minutes saved per item (the deployment's own
   estimate, else the catalog robot's; items without an estimate save nothing and are named);

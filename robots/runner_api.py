@@ -1,6 +1,6 @@
 """The runner protocol, on the office host: runners authenticate with
 ``Authorization: Runner rkr_…``, claim jobs, send heartbeats and log lines, and report the
-end of each job. See README "Runner protocol"."""
+end of each job. See docs/execution.md, "Runner protocol"."""
 
 from django.conf import settings
 from django.db import transaction

@@ -3,7 +3,7 @@
 The robot authenticates with its job's one-time token (``Authorization: Bearer <token>``,
 handed to it by the runner agent); only a running job's token is accepted. A job sees
 only the work queues of its own deployment, in its own organisation's schema.
-See README "Robot work-item API and Robocorp compatibility".
+See docs/execution.md, "Robot work-item API and Robocorp compatibility".
 """
 
 from django.http import Http404

@@ -1,5 +1,5 @@
 """Reliability: what holds when runners run side by side as processes, die mid-job, repeat
-their reports, or the Celery broker is down (see README "Reliability").
+their reports, or the Celery broker is down (see docs/execution.md, "Reliability").
 
 Runners and robots here are real OS processes on the test database: claimers and reservers
 started as Python subprocesses, and ``manage.py runner`` against ``live_server``.
