@@ -457,10 +457,11 @@ def delete_cost_pool(pool: CostPool) -> None:
 # --- Preview, close and corrections -------------------------------------------------------
 
 
-_INSERT_INVOICES = """
-    INSERT INTO billing_invoice (period_id, organisation_id, kind, reason, vat_status, vat_rate,
-        subtotal_ore, vat_ore, total_ore, created_at)
-    SELECT %s, organisation_id, 'invoice', '', vat_status, vat_rate, subtotal_ore, vat_ore,
+# Parameters: the period, the kind (Invoice.Kind.INVOICE), the time, then the drafts' columns.
+_INSERT_INVOICES = f"""
+    INSERT INTO {Invoice._meta.db_table} (period_id, organisation_id, kind, reason, vat_status,
+        vat_rate, subtotal_ore, vat_ore, total_ore, created_at)
+    SELECT %s, organisation_id, %s, '', vat_status, vat_rate, subtotal_ore, vat_ore,
         total_ore, %s
     FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::bigint[], %s::bigint[],
         %s::bigint[]) AS draft (organisation_id, vat_status, vat_rate, subtotal_ore, vat_ore,
@@ -478,7 +479,7 @@ def _copy_text(value: str) -> str:
 
 
 _COPY_LINES = (
-    "COPY billing_invoiceline (invoice_id, position, kind, description, quantity, unit,"
+    f"COPY {InvoiceLine._meta.db_table} (invoice_id, position, kind, description, quantity, unit,"
     " unit_price, amount_ore, pool_id, deployment_id) FROM STDIN"
 )
 
@@ -514,7 +515,9 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
         ):
             column.append(value)
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_INVOICES, [period.pk, timezone.now(), *columns])
+        cursor.execute(
+            _INSERT_INVOICES, [period.pk, Invoice.Kind.INVOICE, timezone.now(), *columns]
+        )
         invoice_ids = dict(cursor.fetchall())
         with cursor.copy(_COPY_LINES) as copy:
             write = copy.write_row
@@ -599,11 +602,12 @@ def _assign_numbers(invoices: list[Invoice]) -> None:
         invoice.due_on = due_on
         counter.next_invoice_number += 1
     # One UPDATE joined with the numbers (bulk_update's CASE grows with every invoice).
+    invoice_table = Invoice._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE billing_invoice SET number = numbered.number, issued_on = %s, due_on = %s"
+            f"UPDATE {invoice_table} SET number = numbered.number, issued_on = %s, due_on = %s"
             " FROM unnest(%s::bigint[], %s::bigint[]) AS numbered (id, number)"
-            " WHERE billing_invoice.id = numbered.id",
+            f" WHERE {invoice_table}.id = numbered.id",
             [
                 issued_on,
                 due_on,
@@ -618,19 +622,20 @@ def _number_drafts(period: Period) -> list[tuple[int, int]]:
     """Number the period's draft invoices gap-free from the locked counter, in the order of
     the members' names (then ids), in one UPDATE; returns their (id, organisation id)."""
     counter, issued_on, due_on = _numbering()
+    invoices, members = Invoice._meta.db_table, Organisation._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE billing_invoice SET number = %s + ranked.place - 1, issued_on = %s,
+            f"""
+            UPDATE {invoices} SET number = %s + ranked.place - 1, issued_on = %s,
                 due_on = %s
             FROM (
                 SELECT invoice.id, row_number() OVER (ORDER BY member.name, member.id) AS place
-                FROM billing_invoice invoice
-                JOIN tenants_organisation member ON member.id = invoice.organisation_id
+                FROM {invoices} invoice
+                JOIN {members} member ON member.id = invoice.organisation_id
                 WHERE invoice.period_id = %s AND invoice.kind = %s AND invoice.number IS NULL
             ) AS ranked
-            WHERE billing_invoice.id = ranked.id
-            RETURNING billing_invoice.id, billing_invoice.organisation_id
+            WHERE {invoices}.id = ranked.id
+            RETURNING {invoices}.id, {invoices}.organisation_id
             """,
             [counter.next_invoice_number, issued_on, due_on, period.pk, Invoice.Kind.INVOICE],
         )

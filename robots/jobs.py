@@ -94,7 +94,7 @@ class UnknownRunner(Exception):
 @dataclass
 class Claim:
     """A job leased to a runner, with the job's one-time token. ``details`` is what the
-    runner needs of the job, as ``robots_claim_job`` returns it (migration ``robots 0006``):
+    runner needs of the job, as ``robots_claim_job`` returns it (``robots/sql/claim_job.sql``):
     ids, names, the robot's package and kind, the effective parameters, and whether the
     deployment was granted credentials (only then are the member's credentials read)."""
 
@@ -123,7 +123,7 @@ def claim_with_token(runner_token: str, *, now=None) -> Claim | None:
     jobs as it may). Raises ``UnknownRunner`` for an unknown or revoked token.
 
     One call of the database function ``robots_claim_job``, which checks the token and
-    claims (migration ``robots 0006`` explains the order and the locks); being one
+    claims (``robots/sql/claim_job.sql`` explains the order and the locks); being one
     statement, it is its own transaction in autocommit, and its locks end with it."""
     return _claim(hash_secret(runner_token), now=now)
 

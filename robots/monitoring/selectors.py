@@ -66,14 +66,15 @@ def start_of_today(now: datetime | None = None) -> datetime:
 
 # --- queue depths ---------------------------------------------------------------------------
 
+# One member's counts: its schema name, then DEPTH_STATUSES, are the parameters.
 DEPTH_SQL = """
 SELECT %s::text AS schema_name,
-       count(*) FILTER (WHERE status = 'new') AS waiting,
-       count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
-       count(*) FILTER (WHERE status IN ('business_exception', 'application_exception',
-                                         'abandoned')) AS manual
+       count(*) FILTER (WHERE status = %s) AS waiting,
+       count(*) FILTER (WHERE status = %s) AS in_progress,
+       count(*) FILTER (WHERE status IN ({handed_back})) AS manual
 FROM {table}
 """
+DEPTH_STATUSES = (WorkItem.Status.NEW, WorkItem.Status.IN_PROGRESS, *WorkItem.HANDED_BACK)
 
 
 def queue_depths_per_member() -> list[dict]:
@@ -88,11 +89,16 @@ def queue_depths_per_member() -> list[dict]:
         return []
     quote = connection.ops.quote_name
     table = WorkItem._meta.db_table
+    handed_back = ", ".join(["%s"] * len(WorkItem.HANDED_BACK))
     sql = " UNION ALL ".join(
-        DEPTH_SQL.format(table=f"{quote(member.schema_name)}.{quote(table)}") for member in members
+        DEPTH_SQL.format(
+            table=f"{quote(member.schema_name)}.{quote(table)}", handed_back=handed_back
+        )
+        for member in members
     )
+    params = [value for member in members for value in (member.schema_name, *DEPTH_STATUSES)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [member.schema_name for member in members])
+        cursor.execute(sql, params)
         counts = {row[0]: row[1:] for row in cursor.fetchall()}
     return [
         {
