@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 
-.PHONY: install run test lint format bench static messages clean-data
+.PHONY: install run test test-slow test-integration test-all lint format bench static messages clean-data
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -26,9 +26,25 @@ static: install
 run: static
 	$(PY) -m config.run
 
+# Test lanes (docs/testing.md). The slow lane: browsers, processes, package installs.
+SLOW_LANE := browser or worker or process
+# Extra pytest options, e.g. `make test PYTEST_ARGS="--reuse-db -x"`.
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest $(PYTEST_ARGS)
+
 test: install
+	$(PYTEST) -m "not ($(SLOW_LANE))"
+
+test-slow: install
 	bash platform/scripts/ensure-chromium.sh
-	$(PY) -m pytest
+	$(PYTEST) -m "$(SLOW_LANE)"
+
+test-integration: install
+	$(PYTEST) -m integration
+
+test-all: install
+	bash platform/scripts/ensure-chromium.sh
+	$(PYTEST)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,12 @@
 """Shared fixtures: a real PostgreSQL (embedded when DATABASE_URL is unset), the template
-schema new organisations are cloned from, and organisations with people in every role."""
+schema new organisations are cloned from, and organisations with people in every role.
+
+The standard members' schemas (``aarhus``, ``odense``) are cloned once per session and
+committed. A test that asks for such a member gets its rows inside the test's transaction,
+so the organisation exists only for the tests that ask for it and everything the test writes
+in its schema is rolled back. Tests that commit (``transaction=True``, live servers) provision
+for real, as every test did before: their schemas are dropped before and after them.
+"""
 
 import contextlib
 import os
@@ -10,25 +17,30 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import translation
+from django_tenants.utils import schema_exists
 from stdnum.dk import cvr
 
 from config.broker import broker_url_for
 from config.celery import app as celery_app
-from tenants import services
-from tenants.models import Organisation, Role
+from tenants import schemas, services
+from tenants.models import Domain, Organisation, Role
 
 PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """After pytest-django created the test database, add the template schema.
+    """After pytest-django created the test database, add the template schema and the
+    standard members' schemas (committed, for the whole session).
 
     Without CELERY_BROKER_URL the broker is the SQLAlchemy transport on the test database
     itself, so a test's messages never reach another run's worker.
     """
     with django_db_blocker.unblock():
         call_command("migrate_all", processes=1, verbosity=0)
+        for slug in STANDARD_MEMBERS:
+            if not schema_exists(services.schema_name_for(slug)):
+                schemas.clone_template(services.schema_name_for(slug))
     if not os.environ.get("CELERY_BROKER_URL"):
         celery_app.conf.broker_url = broker_url_for(connection.settings_dict)
 
@@ -40,14 +52,23 @@ def _drop_member_schemas():
             cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture(autouse=True)
-def _public_schema_and_cleanup(request):
-    """Every test starts in the public schema; tests that commit drop the schemas they made."""
-    connection.set_schema_to_public()
-    yield
+def _commits(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     committed = marker is not None and marker.kwargs.get("transaction", False)
-    if committed or {"transactional_db", "live_server"} & set(request.fixturenames):
+    return committed or bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_cleanup(request):
+    """Every test starts in the public schema; tests that commit start and end with no member
+    schemas (pytest-django runs them after all the others, so the session's clones are no
+    longer needed by then)."""
+    connection.set_schema_to_public()
+    commits = _commits(request)
+    if commits:
+        _drop_member_schemas()
+    yield
+    if commits:
         connection.set_schema_to_public()
         _drop_member_schemas()
 
@@ -82,14 +103,52 @@ def make_member(slug: str, name: str, cvr: str, kind=Organisation.Kind.MUNICIPAL
     return services.provision_organisation(name=name, slug=slug, kind=kind, cvr=cvr)
 
 
+# The members most tests use; their schemas are cloned once per session (django_db_setup).
+STANDARD_MEMBERS = {
+    "aarhus": ("Aarhus Kommune", "55133018"),
+    "odense": ("Odense Kommune", "35209115"),
+}
+
+
+def member_without_schema(slug: str, name: str, cvr: str, kind=Organisation.Kind.MUNICIPALITY):
+    """A member's rows as provision_organisation leaves them, without cloning its schema: for
+    a standard member on the session's clone, and for lists that never enter a member's
+    schema (cross-member pages read ``public``)."""
+    organisation = Organisation(
+        name=name, slug=slug, kind=kind, cvr=cvr, schema_name=services.schema_name_for(slug)
+    )
+    organisation.full_clean(exclude=["schema_name"])
+    organisation.save()
+    Domain.objects.create(domain=host_of(organisation), tenant=organisation, is_primary=True)
+    return organisation
+
+
+def standard_member(slug: str) -> Organisation:
+    """A standard member on the session's clone of its schema; provisioned for real when the
+    clone is gone (in tests that commit)."""
+    name, cvr = STANDARD_MEMBERS[slug]
+    if schema_exists(services.schema_name_for(slug)):
+        return member_without_schema(slug, name, cvr)
+    return make_member(slug, name, cvr)
+
+
+@pytest.fixture
+def without_standard_schemas(db):
+    """For tests that provision the standard members themselves (the demo): the session's
+    clones are dropped inside the test's transaction, so they are back after it."""
+    with connection.cursor() as cursor:
+        for slug in STANDARD_MEMBERS:
+            cursor.execute(f'DROP SCHEMA IF EXISTS "{services.schema_name_for(slug)}" CASCADE')
+
+
 @pytest.fixture
 def aarhus(office):
-    return make_member("aarhus", "Aarhus Kommune", "55133018")
+    return standard_member("aarhus")
 
 
 @pytest.fixture
 def odense(office):
-    return make_member("odense", "Odense Kommune", "35209115")
+    return standard_member("odense")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from insight.models import MonthlyCost, MonthlyValue
 from robots.models import Deployment, Job, Runner
 from tenants.models import KeyFigure, Organisation, User
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 def assert_nothing_left(slug_prefix: str) -> None:

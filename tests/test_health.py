@@ -3,7 +3,7 @@ from django.test import Client
 
 from config.celery import app as celery_app
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
 
 @pytest.mark.parametrize("host", ["localhost", "aarhus.localhost", "ukendt.example.com"])

@@ -18,6 +18,8 @@ from django.db import connection
 from django.http.request import validate_host
 from django.test import Client
 
+pytestmark = pytest.mark.integration
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -118,3 +120,16 @@ def test_unknown_members_on_the_base_domain_get_the_not_found_page(office):
     response = Client(HTTP_HOST="ukendt.localhost").get("/")
     assert response.status_code == 404
     assert response.content  # the unknown-host page, rendered
+
+
+def test_production_hashes_passwords_with_django_s_slow_default(production_env):
+    """The suite runs with a fast hasher (tests/settings.py); production must not."""
+    code = (
+        "import django; django.setup(); from django.contrib.auth.hashers import get_hasher;"
+        " h = get_hasher(); print(h.algorithm, h.iterations)"
+    )
+    result = run_python("-c", code, DJANGO_SETTINGS_MODULE="config.settings", **production_env)
+    assert result.returncode == 0, result.stderr
+    algorithm, iterations = result.stdout.split()
+    assert algorithm == "pbkdf2_sha256"
+    assert int(iterations) >= 1_000_000

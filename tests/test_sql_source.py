@@ -34,6 +34,8 @@ from django.db.migrations.operations import RunSQL, SeparateDatabaseAndState
 from billing.models import Period, UsageEntry
 from robots.models import Deployment, Job
 
+pytestmark = pytest.mark.integration
+
 BASE_DIR = Path(settings.BASE_DIR)
 
 # What a source file may hold: objects with a body or a definition of their own.

@@ -28,7 +28,7 @@ from robots.tasks import abandon_stuck_items_everywhere
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.tasks import abandon_stuck_items
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0

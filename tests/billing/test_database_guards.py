@@ -12,7 +12,7 @@ from tenants.models import Organisation
 from tests.billing.test_example_partnership import partnership  # noqa: F401  (shared fixture)
 from tests.billing.test_rules import closed_march
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
 # ruff: noqa: F811
 

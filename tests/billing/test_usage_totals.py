@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from billing import services
 from billing.models import UsageEntry, UsageTotal
 
+pytestmark = pytest.mark.integration
+
 MARCH, APRIL = date(2025, 3, 1), date(2025, 4, 1)
 sources = count()
 

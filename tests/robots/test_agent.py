@@ -19,7 +19,7 @@ from robots.agent import RunnerAgent
 from robots.models import Job
 from robots.runlogs.models import JobLogLine
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 ROBOT = b"""
 import json, os, sys, time

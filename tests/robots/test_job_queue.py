@@ -12,7 +12,7 @@ from robots import jobs
 from robots.models import Job
 from robots.schedules import is_danish_holiday, last_fire_time
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 Status = Job.Status
 
 

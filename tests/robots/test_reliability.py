@@ -173,6 +173,7 @@ def contend(kind: str, folder: Path, argument_lists: list[list]) -> list[list[in
                 process.wait()
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_runner_processes_claiming_at_once_never_get_the_same_job(
     aarhus, odense, make_deployment, make_runner, tmp_path
@@ -199,6 +200,7 @@ def test_runner_processes_claiming_at_once_never_get_the_same_job(
     assert set(Job.objects.values_list("attempts", flat=True)) == {1}
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_robot_processes_reserving_at_once_never_get_the_same_item(aarhus, tmp_path):
     count = 400
@@ -349,6 +351,7 @@ def short_lease(settings):
     settings.ROBOTS_LEASE_SECONDS = 2  # the live server runs in this process
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_run_is_queued_again_and_the_next_agent_finishes_it_once(
     office, queue_job, make_runner, live_server, short_lease, tmp_path
@@ -411,6 +414,7 @@ def test_a_killed_run_is_queued_again_and_the_next_agent_finishes_it_once(
     assert billed_fields(job) == final
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_run_without_attempts_left_fails_when_its_lease_runs_out(
     office, queue_job, make_runner, live_server, short_lease, tmp_path
@@ -490,6 +494,7 @@ def test_a_repeated_completion_or_release_changes_nothing(
 
 
 @pytest.mark.worker
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_runners_claim_and_complete_while_the_broker_is_down_and_alerts_follow_later(
     office,

@@ -17,7 +17,7 @@ from robots.runlogs.models import JobLogLine
 from robots.workitems.models import WorkItem
 from tenants.models import Organisation, User
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 Status = WorkItem.Status
 
 

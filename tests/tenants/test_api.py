@@ -19,7 +19,7 @@ from drf_spectacular.validation import validate_schema
 
 from tenants import services
 from tenants.models import ApiToken, Domain, KeyFigure, Organisation, Role
-from tests.conftest import valid_cvrs
+from tests.conftest import member_without_schema, valid_cvrs
 
 pytestmark = pytest.mark.django_db
 
@@ -604,9 +604,7 @@ def test_organisation_list_query_count_does_not_grow(office, office_key):
     def add(count):
         for _ in range(count):
             number = next(numbers)
-            services.provision_organisation(
-                name=f"Medlem {number}", slug=f"medlem-{number}", kind="other", cvr=number
-            )
+            member_without_schema(f"medlem-{number}", f"Medlem {number}", number, kind="other")
 
     def queries():
         client = api(office, office_key)

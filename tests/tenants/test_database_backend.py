@@ -8,6 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from config.database import base as database
 
+pytestmark = pytest.mark.integration
+
 
 def search_path() -> tuple[str, int]:
     """The session's search path, and how many ``SET search_path`` it took to read it."""

@@ -35,6 +35,7 @@ def snapshot():
     )
 
 
+@pytest.mark.usefixtures("without_standard_schemas")
 def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     call_command("load_demo")
     output = capsys.readouterr().out
@@ -86,6 +87,7 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     assert snapshot() == before
 
 
+@pytest.mark.usefixtures("without_standard_schemas")
 def test_demo_has_a_user_for_every_role():
     call_command("load_demo")
     roles = set(Membership.objects.values_list("role", flat=True))

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from tenants.models import Organisation, Role
-from tests.conftest import make_member, valid_cvrs
+from tests.conftest import member_without_schema, valid_cvrs
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_organisation_page_query_count_does_not_grow(office, make_user, site_cli
 
     def add(start, count):
         for index in range(start, start + count):
-            make_member(f"medlem-{index}", f"Medlem {index}", next(numbers))
+            member_without_schema(f"medlem-{index}", f"Medlem {index}", next(numbers))
 
     def queries():
         with CaptureQueriesContext(connection) as captured:

@@ -23,7 +23,7 @@ from robots.runlogs.models import JobLogLine
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemOutput
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 Status = WorkItem.Status
 PASSWORD = "Kodeord-Til-EG-Bolig-2024"
 

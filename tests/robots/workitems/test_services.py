@@ -282,6 +282,7 @@ def test_retention_erases_payloads_but_keeps_counts_and_timings(in_aarhus, make_
         assert WorkItem.objects.get(pk=kept.pk).payload["cpr"]
 
 
+@pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_robots_never_get_the_same_item(aarhus):
     with schema_context(aarhus.schema_name):

@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 from robots.workitems import services
 from robots.workitems.models import Upload, WorkItem
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def upload_state(schema_name: str, pk: int) -> Upload:

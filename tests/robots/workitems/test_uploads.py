@@ -162,6 +162,7 @@ def test_reading_an_upload_twice_adds_its_items_once(in_aarhus, make_queue):
     assert again.rows_valid == 2 and queue.items.count() == 2
 
 
+@pytest.mark.integration
 def test_an_upload_sent_while_the_broker_is_down_is_kept_and_read_later(
     in_aarhus, make_queue, django_capture_on_commit_callbacks
 ):
