@@ -66,9 +66,9 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "catalog",
-    "catalog.intake",
-    "catalog.orders",
-    "catalog.governance",
+    "intake",
+    "orders",
+    "governance",
     "robots",
     "robots.monitoring",
     "billing",
@@ -353,8 +353,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "RobotVersionStatusEnum": "catalog.models.RobotVersion.Status",
-        "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
-        "OrderStatusEnum": "catalog.orders.models.Order.Status",
+        "IdeaStatusEnum": "intake.models.Idea.Status",
+        "OrderStatusEnum": "orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
         "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
         "AlertStateEnum": "robots.monitoring.models.Alert.State",

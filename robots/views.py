@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from catalog.intake.views import flash_errors
+from intake.views import flash_errors
 from robots import jobs, runners, selectors, services
 from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
 from robots.models import Job, Runner

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from catalog.governance import selectors as governance_selectors
+from governance import selectors as governance_selectors
 from robots.workitems.models import WorkItem, WorkQueue
 from tenants import notifications as notifications_service
 from tenants import selectors, services

@@ -8,8 +8,8 @@ from django.utils import translation
 from catalog import audit
 from catalog import services as catalog_services
 from catalog.models import AuditEvent, RobotVersion
-from catalog.orders import services
-from catalog.orders.models import Order
+from orders import services
+from orders.models import Order
 from robots.models import Deployment
 from tenants.models import Notification, Role
 from tests.catalog.conftest import VALID_PARAMETERS

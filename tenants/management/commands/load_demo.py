@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand
 
 from billing import demo as billing_demo
 from catalog import demo as catalog_demo
-from catalog.intake import demo as intake_demo
-from catalog.orders import demo as orders_demo
 from insight import demo as insight_demo
+from intake import demo as intake_demo
+from orders import demo as orders_demo
 from robots.workitems import demo as workitems_demo
 from tenants import demo
 
