@@ -12,6 +12,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
+from config.keys import development_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,8 +34,6 @@ else:
 if PRODUCTION:
     CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS")
 else:
-    from robots.credentials.crypto import development_key
-
     CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[development_key(SECRET_KEY)])
 
 # Organisations live on <slug>.<BASE_DOMAIN>; the office console on the bare BASE_DOMAIN.
@@ -65,6 +64,7 @@ SHARED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "core",
     "catalog",
     "intake",
     "orders",
@@ -73,6 +73,7 @@ SHARED_APPS = [
     "robots.monitoring",
     "billing",
     "insight",
+    "demo",
 ]
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).
 TENANT_APPS = [

@@ -3,11 +3,12 @@
 from django.urls import include, path
 
 from catalog.views import AuditTrailView
+from config.views import HomeView
 from robots import views as robots_views
 from tenants import views
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.urls_api")),

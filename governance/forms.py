@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernanceRecord, validate_systems
-from orders.selectors import process_owner_choices
+from tenants.selectors import process_owner_choices
 
 
 class DateInput(forms.DateInput):

@@ -6,8 +6,8 @@ from governance.models import (
     ContractStatus,
     GovernanceRecord,
 )
-from orders.selectors import process_owner_choices
 from tenants.models import User
+from tenants.selectors import process_owner_choices
 
 
 class GovernanceSystemSerializer(serializers.Serializer):

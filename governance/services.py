@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import audit
+from core import audit
 from governance.models import ContractStatus, GovernanceRecord, validate_systems
 from tenants import permissions
 from tenants.models import Membership, Role

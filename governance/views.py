@@ -4,11 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import audit
+from core import audit
+from core.views import apply_errors
 from governance import selectors, services
 from governance.forms import GovernanceForm, ReviewForm
 from governance.models import GovernanceRecord
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 HISTORY_LABELS = {
     "governance.record.created": gettext_lazy("put the process on the register"),

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from catalog import audit
 from catalog import services as catalog_services
 from catalog.models import Robot
+from core import audit
 from governance import services as governance
 from intake import selectors
 from intake.models import (

@@ -5,14 +5,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import audit
+from core import audit
+from core.views import apply_errors, flash_errors
 from intake import selectors, services
 from intake.forms import AssessForm, CommentForm, IdeaForm, MoveForm, WeightsForm
 from intake.models import Idea
 from tenants.models import User
 from tenants.permissions import Capability
 from tenants.services import office
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 HISTORY_LABELS = {
     "intake.idea.submitted": gettext_lazy("submitted the idea"),
@@ -37,11 +38,6 @@ def office_staff():
     return User.objects.filter(memberships__organisation=office(), is_active=True).order_by(
         "full_name", "email"
     )
-
-
-def flash_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def back(request, fallback: str, **kwargs):

@@ -5,6 +5,7 @@ from catalog import parameters
 from orders import selectors
 from orders.models import Order
 from robots.schedules import validate_cron
+from tenants import selectors as tenants_selectors
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -53,7 +54,9 @@ class OrderForm(ParameterFormMixin, forms.Form):
     def __init__(self, *args, robot, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["robot_version"].queryset = selectors.orderable_versions(robot)
-        self.fields["process_owner"].queryset = selectors.process_owner_choices(organisation)
+        self.fields["process_owner"].queryset = tenants_selectors.process_owner_choices(
+            organisation
+        )
         self.add_parameter_fields(robot.parameters_schema)
 
 

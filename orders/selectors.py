@@ -6,8 +6,7 @@ from django.http import Http404
 
 from catalog.models import Robot, RobotVersion
 from orders.models import Order, OrderComment
-from orders.services import APPROVER_ROLES
-from tenants.models import Organisation, User
+from tenants.models import Organisation
 
 
 def orders_for(organisation: Organisation) -> QuerySet[Order]:
@@ -34,17 +33,4 @@ def orderable_versions(robot: Robot) -> QuerySet[RobotVersion]:
     """What a member can order: the robot's versions in production, newest first."""
     return robot.versions.filter(status=RobotVersion.Status.PRODUCTION).order_by(
         "-released_at", "-pk"
-    )
-
-
-def process_owner_choices(organisation: Organisation) -> QuerySet[User]:
-    """The member's people who may own a process: its process owners and administrators."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__organisation=organisation,
-            memberships__role__in=APPROVER_ROLES,
-        )
-        .distinct()
-        .order_by("full_name", "email")
     )

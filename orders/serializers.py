@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
 from catalog.models import RobotVersion
-from orders import selectors
 from orders.models import Order, OrderComment
 from orders.services import Action
+from tenants import selectors as tenants_selectors
 from tenants.models import User
 
 
@@ -29,7 +29,7 @@ class OrderSerializer(serializers.ModelSerializer):
         tenant = getattr(self.context.get("request"), "tenant", None)
         if tenant is not None:
             # Only the site's own process owners and administrators can be named.
-            self.fields["process_owner"].queryset = selectors.process_owner_choices(tenant)
+            self.fields["process_owner"].queryset = tenants_selectors.process_owner_choices(tenant)
 
     class Meta:
         model = Order

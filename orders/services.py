@@ -9,21 +9,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from catalog import audit
 from catalog.models import RobotVersion
 from catalog.parameters import validate_parameters
+from core import audit
 from governance import services as governance
 from orders.models import Order, OrderComment
 from robots import services as deployments
 from robots.models import Deployment
 from robots.schedules import validate_cron
 from tenants import notifications, permissions
-from tenants.models import Membership, Role, User
+from tenants.models import PROCESS_OWNER_ROLES, Membership, Role, User
 from tenants.services import office
 
 Status = Order.Status
 Capability = permissions.Capability
-APPROVER_ROLES = (Role.PROCESS_OWNER, Role.MEMBER_ADMIN)
+APPROVER_ROLES = PROCESS_OWNER_ROLES
 OFFICE_HANDLER_ROLES = (Role.OFFICE_OPERATOR, Role.OFFICE_DEVELOPER, Role.OFFICE_ADMIN)
 OPEN_STATUSES = (Status.SUBMITTED, Status.APPROVED, Status.ACCEPTED, Status.TESTING)
 CONFIGURABLE_STATUSES = (Status.APPROVED, Status.ACCEPTED, Status.TESTING)

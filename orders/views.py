@@ -5,14 +5,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import audit
 from catalog import selectors as catalog_selectors
 from catalog.models import Robot
-from intake.views import flash_errors
+from core import audit
+from core.views import apply_errors, flash_errors
 from orders import selectors, services
 from orders.forms import ActionForm, CommentForm, ConfigureForm, OrderForm
 from orders.models import Order
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 HISTORY_LABELS = {
     "orders.order.placed": gettext_lazy("placed the order"),

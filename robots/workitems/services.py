@@ -687,7 +687,7 @@ def start_upload(queue: WorkQueue, *, file_name: str, content: bytes, actor) -> 
 
     A malformed file raises a ValidationError and changes nothing.
     """
-    from config.tasks import enqueue_in_schema
+    from core.tasks import enqueue_in_schema
     from robots.workitems import tasks, uploads
 
     file_format, _header = uploads.inspect(file_name, content)

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.views import apply_errors
 from robots.workitems import selectors, services
 from robots.workitems.forms import (
     BulkActionForm,
@@ -23,7 +24,7 @@ from robots.workitems.forms import (
 )
 from robots.workitems.models import WorkItem
 from tenants.permissions import Capability, can
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 PAGE_SIZE = 50
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import audit
-from catalog.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 from governance import selectors, services
 from governance.models import GovernanceRecord
 from intake import services as intake

@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import AuditEvent, Robot
+from catalog.models import Robot
+from core.models import AuditEvent
 from intake import services
 from intake.models import Idea
 from tenants import services as tenant_services

@@ -1,10 +1,11 @@
-"""The audit trail: every service that changes catalog, orders, ideas or governance calls
-``record`` inside its transaction, so the event exists exactly when the change does."""
+"""The audit trail: every service that changes the catalog, orders, ideas, governance,
+deployments, credentials, runners or organisations calls ``record`` inside its transaction,
+so the event exists exactly when the change does."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 
 
 def record(*, actor, action: str, target: models.Model, organisation=None, changes=None):
