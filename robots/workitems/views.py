@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.views import apply_errors
-from robots.workitems import selectors, services
+from robots.workitems import selectors, services, uploads
 from robots.workitems.forms import (
     BulkActionForm,
     HandleForm,
@@ -153,7 +153,7 @@ class UploadCreateView(WorkItemsView):
         if form.is_valid():
             file = form.cleaned_data["file"]
             try:
-                upload = services.start_upload(
+                upload = uploads.start_upload(
                     work_queue, file_name=file.name, content=file.read(), actor=request.user
                 )
             except ValidationError as error:
