@@ -21,7 +21,7 @@ from billing.serializers import (
     RateCardSerializer,
     UsageEntrySerializer,
 )
-from config.tasks import enqueue_in_schema
+from core.tasks import enqueue_in_schema
 from tenants.permissions import Capability, HasCapability, can
 
 

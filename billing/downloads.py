@@ -16,7 +16,7 @@ from billing.exports import pdf, peppol, tables
 from billing.exports.documents import documents_of, file_stem
 from billing.models import Invoice, Period
 from billing.views import FinanceView, period_context
-from catalog.intake.views import flash_errors
+from core.views import flash_errors
 from tenants.permissions import Capability
 from tenants.services import office
 from tenants.views import SiteView

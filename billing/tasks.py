@@ -1,10 +1,14 @@
-import stripe
 from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from billing import services, stripe_sync
-from billing.models import Invoice, Period
+from billing import services
+from billing.models import Period
+
+# Defined beside the code it runs (billing.stripe_sync, which queues it); a billing task too.
+from billing.stripe_sync import push_invoice_to_stripe
+
+__all__ = ["book_usage_so_far", "close_period", "push_invoice_to_stripe"]
 
 
 @shared_task
@@ -32,14 +36,3 @@ def close_period(period_id: int) -> str:
     except ValidationError as error:
         services.set_progress(period, 0, "; ".join(error.messages)[:200])
     return period.label
-
-
-@shared_task(
-    autoretry_for=(stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError),
-    retry_backoff=60,
-    max_retries=8,
-)
-def push_invoice_to_stripe(invoice_id: int) -> str | None:
-    """Push a closed invoice to Stripe; retried with the same idempotency keys on failure."""
-    record = stripe_sync.push_invoice(Invoice.objects.get(pk=invoice_id))
-    return record.stripe_invoice_id if record else None

@@ -13,10 +13,10 @@ from billing.forms import CostPoolForm, KeyFigureImportForm, RateCardForm, TimeE
 from billing.invoicing import MissingKeyFigures, compute_invoices
 from billing.models import CostPool, Period, TimeEntry
 from billing.money import format_number
-from catalog.intake.views import flash_errors
-from config.tasks import enqueue_in_schema
+from core.tasks import enqueue_in_schema
+from core.views import apply_errors, flash_errors
 from tenants.permissions import Capability, can
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 
 class FinanceView(SiteView):

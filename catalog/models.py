@@ -1,9 +1,7 @@
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
@@ -14,41 +12,6 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from tenants.models import Organisation
-
-
-class AuditEvent(models.Model):
-    """Who changed what and when, in the catalog, orders, ideas and governance.
-
-    Append-only: a database trigger refuses UPDATE and DELETE (migration 0001), so the
-    people and organisations it names are protected from deletion (deactivate them).
-    """
-
-    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    organisation = models.ForeignKey(
-        "tenants.Organisation",
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("The member the change concerns, if any."),
-    )
-    action = models.CharField(_("action"), max_length=100)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.CharField(max_length=64)
-    target_repr = models.CharField(max_length=300)
-    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
-
 
 # --- The catalog -----------------------------------------------------------------------------
 

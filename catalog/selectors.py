@@ -8,7 +8,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
-from catalog.models import AuditEvent, Robot, RobotVersion
+from catalog.models import Robot, RobotVersion
+from core.models import AuditEvent
 from tenants.models import Organisation
 
 PRODUCTION = RobotVersion.Status.PRODUCTION

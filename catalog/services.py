@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from catalog import audit
 from catalog.models import Robot, RobotAttachment, RobotVersion
+from core import audit
 from tenants import permissions
 from tenants.models import OFFICE_ROLES
 from tenants.services import office

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy
 from catalog import selectors, services
 from catalog.forms import AttachmentForm, CatalogFilterForm, RobotForm, VersionForm
 from catalog.models import Robot, RobotVersion
+from core.views import apply_errors
 from tenants.permissions import Capability, can
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 # What the button that moves a version to each status says.
 TRANSITION_LABELS = {

@@ -12,6 +12,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
+from config.keys import development_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,8 +34,6 @@ else:
 if PRODUCTION:
     CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS")
 else:
-    from robots.credentials.crypto import development_key
-
     CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[development_key(SECRET_KEY)])
 
 # Organisations live on <slug>.<BASE_DOMAIN>; the office console on the bare BASE_DOMAIN.
@@ -65,14 +64,16 @@ SHARED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "core",
     "catalog",
-    "catalog.intake",
-    "catalog.orders",
-    "catalog.governance",
+    "intake",
+    "orders",
+    "governance",
     "robots",
     "robots.monitoring",
     "billing",
     "insight",
+    "demo",
 ]
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).
 TENANT_APPS = [
@@ -353,8 +354,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "RobotVersionStatusEnum": "catalog.models.RobotVersion.Status",
-        "IdeaStatusEnum": "catalog.intake.models.Idea.Status",
-        "OrderStatusEnum": "catalog.orders.models.Order.Status",
+        "IdeaStatusEnum": "intake.models.Idea.Status",
+        "OrderStatusEnum": "orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
         "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
         "AlertStateEnum": "robots.monitoring.models.Alert.State",

@@ -3,19 +3,20 @@
 from django.urls import include, path
 
 from catalog.views import AuditTrailView
+from config.views import HomeView
 from robots import views as robots_views
 from tenants import views
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.urls_api")),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="accept_invitation"),
     path("profile/tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
     path("catalog/", include("catalog.urls")),
-    path("ideas/", include("catalog.intake.urls")),
-    path("orders/", include("catalog.orders.urls")),
+    path("ideas/", include("intake.urls")),
+    path("orders/", include("orders.urls")),
     path("deployments/", robots_views.DeploymentListView.as_view(), name="deployments"),
     path(
         "deployments/<int:pk>/",
@@ -40,7 +41,7 @@ urlpatterns = [
     path("jobs/<int:pk>/log/", robots_views.JobLogView.as_view(), name="job_log"),
     path("", include("robots.monitoring.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit_trail"),
-    path("governance/", include("catalog.governance.urls")),
+    path("governance/", include("governance.urls")),
     path("insight/", include("insight.urls")),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(

@@ -15,10 +15,10 @@ from billing import demo as billing_demo
 from billing import selectors as billing_selectors
 from billing import services as billing
 from billing.months import add_months, current_month
-from catalog.intake import services as intake
-from catalog.intake.models import Idea
 from catalog.models import Robot
 from insight import services
+from intake import services as intake
+from intake.models import Idea
 from robots.models import Deployment, Job
 from robots.workitems.models import WorkItem, WorkQueue
 from tenants.models import Organisation, User

@@ -24,9 +24,6 @@ from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
 from billing.months import add_months, current_month, months_between
-from catalog.intake import scoring
-from catalog.intake import selectors as intake_selectors
-from catalog.intake.models import Idea
 from insight.models import (
     DeploymentEstimate,
     MemberValueRate,
@@ -34,6 +31,9 @@ from insight.models import (
     MonthlyCost,
     MonthlyValue,
 )
+from intake import scoring
+from intake import selectors as intake_selectors
+from intake.models import Idea
 from robots.models import Deployment
 from tenants.models import Organisation
 

@@ -21,7 +21,7 @@ from django_tenants.utils import schema_context
 from billing.invoicing import compute_invoices
 from billing.models import Invoice, InvoiceLine, Period, UsageEntry
 from billing.months import add_months, current_month, local_midnight, months_between
-from catalog import audit
+from core import audit
 from insight.models import (
     CostBasis,
     DeploymentEstimate,

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from catalog import audit
 from catalog.parameters import validate_parameters
+from core import audit
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
 from robots.workitems.selectors import waiting_per_deployment

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import audit
+from core import audit
 from robots.models import Runner
 from tenants import permissions
 from tenants.models import hash_secret

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import audit
+from core import audit
 from robots.models import Deployment
 from robots.schedules import last_fire_time
 

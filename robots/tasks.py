@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from config.tasks import enqueue_in_schema
+from core.tasks import enqueue_in_schema
 from robots import jobs
 from robots.workitems.tasks import abandon_stuck_items, apply_retention, read_waiting_uploads
 from tenants.selectors import member_schema_names

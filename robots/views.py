@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from catalog.intake.views import flash_errors
+from core.views import apply_errors, flash_errors
 from robots import jobs, runners, selectors, services
 from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
 from tenants.permissions import Capability, can, deployment_run_capability
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 JOBS_SHOWN = 200
 DEPLOYMENT_JOBS_SHOWN = 20

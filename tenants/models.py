@@ -220,6 +220,9 @@ OFFICE_ROLES = frozenset(
     {Role.OFFICE_OPERATOR, Role.OFFICE_DEVELOPER, Role.OFFICE_ADMIN, Role.FINANCE}
 )
 MEMBER_ROLES = frozenset({Role.MEMBER, Role.PROCESS_OWNER, Role.MEMBER_ADMIN, Role.FINANCE})
+# Who may own a member's automated process (and so approve its orders and answer for its
+# governance record): the member's process owners and administrators.
+PROCESS_OWNER_ROLES = (Role.PROCESS_OWNER, Role.MEMBER_ADMIN)
 
 
 class Membership(models.Model):

@@ -3,7 +3,15 @@
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import ApiToken, Invitation, Membership, Notification, Organisation, User
+from tenants.models import (
+    PROCESS_OWNER_ROLES,
+    ApiToken,
+    Invitation,
+    Membership,
+    Notification,
+    Organisation,
+    User,
+)
 
 
 def member_schema_names() -> list[str]:
@@ -55,3 +63,16 @@ def inbox(user: User, organisation: Organisation) -> QuerySet[Notification]:
 
 def unread_count(user: User, organisation: Organisation) -> int:
     return inbox(user, organisation).filter(read_at__isnull=True).count()
+
+
+def process_owner_choices(organisation: Organisation) -> QuerySet[User]:
+    """The member's people who may own a process: its process owners and administrators."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=organisation,
+            memberships__role__in=PROCESS_OWNER_ROLES,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
-from catalog import audit
+from core import audit
 from tenants import permissions, schemas
 from tenants.models import (
     ApiToken,

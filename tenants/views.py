@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from catalog.governance import selectors as governance_selectors
-from robots.workitems.models import WorkItem, WorkQueue
+from core.views import apply_errors
 from tenants import notifications as notifications_service
 from tenants import selectors, services
 from tenants.forms import (
@@ -24,21 +23,10 @@ from tenants.forms import (
 from tenants.models import Organisation
 from tenants.permissions import Capability, can
 
-# The dashboards list this many of the reviews that are due; the register has them all.
-DUE_REVIEWS_SHOWN = 10
-
 
 def unknown_host(request):
     """No organisation answers on this host: a plain 404, never an error page."""
     return render(request, "404.html", status=404)
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class SiteView(AccessMixin, View):
@@ -60,34 +48,6 @@ class SiteView(AccessMixin, View):
         if not can(request.user, tenant, self.capability):
             raise PermissionDenied(_("You do not have access to this page."))
         return super().dispatch(request, *args, **kwargs)
-
-
-class HomeView(SiteView, TemplateView):
-    def get_template_names(self):
-        if self.request.tenant.is_office:
-            return ["tenants/office_home.html"]
-        return ["tenants/member_home.html"]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        tenant = self.request.tenant
-        context["due_days"] = governance_selectors.DUE_WITHIN_DAYS
-        context["due_reviews"] = list(
-            governance_selectors.due_reviews(tenant, self.request.user)[:DUE_REVIEWS_SHOWN]
-        )
-        if tenant.is_office:
-            context["counts"] = selectors.organisation_counts()
-            context["users_count"] = selectors.users_count()
-        else:
-            context["people_count"] = selectors.memberships_of(tenant).count()
-            context["queue_count"] = WorkQueue.objects.count()
-            context["open_items"] = WorkItem.objects.filter(
-                status__in=[WorkItem.Status.NEW, WorkItem.Status.IN_PROGRESS]
-            ).count()
-            context["manual_items"] = WorkItem.objects.filter(
-                status__in=WorkItem.HANDED_BACK
-            ).count()
-        return context
 
 
 class OrganisationListView(SiteView, TemplateView):

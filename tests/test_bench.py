@@ -12,7 +12,8 @@ from bench import (
     work_items,
 )
 from billing.models import CostPool, Invoice, InvoiceLine, Period, RateCard, UsageEntry
-from catalog.models import AuditEvent, Robot
+from catalog.models import Robot
+from core.models import AuditEvent
 from insight.models import MonthlyCost, MonthlyValue
 from robots.models import Deployment, Job, Runner
 from tenants.models import KeyFigure, Organisation, User

@@ -23,7 +23,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from kombu.transport.sqlalchemy import Channel as SqlAlchemyChannel
 
 from config.celery import app as celery_app
-from config.tasks import enqueue_in_schema
+from core.tasks import enqueue_in_schema
 from robots.tasks import abandon_stuck_items_everywhere
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.tasks import abandon_stuck_items

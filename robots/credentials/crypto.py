@@ -5,8 +5,6 @@ the newest key; every listed key can decrypt. ``rotate_credential_keys`` re-encr
 secrets with the newest key, after which older keys can be removed from the environment.
 """
 
-import base64
-import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -16,12 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 class UndecryptableSecret(Exception):
     """A stored secret does not decrypt with any configured key (a key was dropped too early)."""
-
-
-def development_key(secret_key: str) -> str:
-    """A stable Fernet key derived from SECRET_KEY, for development only."""
-    digest = hashlib.sha256(b"robotkontor-credential-key:" + secret_key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()
 
 
 @lru_cache(maxsize=4)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from catalog import audit
+from core import audit
 from robots.credentials import crypto, redaction
 from robots.credentials.models import (
     ENV_PREFIX,

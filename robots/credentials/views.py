@@ -4,11 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.views import apply_errors
 from robots.credentials import selectors, services
 from robots.credentials.forms import CredentialForm
 from robots.credentials.services import EXPIRY_WARNING_DAYS
 from tenants.permissions import Capability
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 
 class CredentialView(SiteView):

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import audit
+from core import audit
 from robots.monitoring.models import Alert
 from tenants import notifications
 from tenants.models import Membership, Organisation, User

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import connection
 
-from config.tasks import enqueue_in_schema
+from core.tasks import enqueue_in_schema
 from robots.monitoring import detectors
 from tenants.models import Organisation
 from tenants.selectors import member_schema_names

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from catalog.intake.views import flash_errors
+from core.views import flash_errors
 from robots.monitoring import selectors, services
 from robots.monitoring.forms import AlertFilterForm
 from tenants.views import SiteView

@@ -15,12 +15,11 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.parameters import parameter_errors
 from robots.workitems.models import (
-    Upload,
     WorkItem,
     WorkItemEvent,
     WorkItemFile,
@@ -677,129 +676,3 @@ def apply_retention(*, now=None) -> int:
         queue.uploads.filter(finished_at__lt=cutoff).update(errors=[], content=b"")
         total += len(pks)
     return total
-
-
-# --- Uploads (the reading lives in robots.workitems.uploads) -------------------------------
-
-
-def start_upload(queue: WorkQueue, *, file_name: str, content: bytes, actor) -> Upload:
-    """Check the file (format, encoding, header, size) and have it read in the background.
-
-    A malformed file raises a ValidationError and changes nothing.
-    """
-    from config.tasks import enqueue_in_schema
-    from robots.workitems import tasks, uploads
-
-    file_format, _header = uploads.inspect(file_name, content)
-    with transaction.atomic():
-        upload = Upload.objects.create(
-            queue=queue,
-            file_name=file_name[:255],
-            file_format=file_format,
-            content=content,
-            uploaded_by=actor,
-            language=translation.get_language() or "",
-        )
-        enqueue_in_schema(tasks.read_upload, connection.schema_name, upload.pk)
-    return upload
-
-
-UPLOAD_LOST_AFTER = timedelta(minutes=2)
-
-
-def read_waiting_uploads(*, now=None) -> int:
-    """Read the uploads still waiting well after they were sent (their task never arrived,
-    e.g. the broker was down); returns how many were read."""
-    now = now or timezone.now()
-    waiting = Upload.objects.filter(
-        status=Upload.Status.PENDING, created_at__lt=now - UPLOAD_LOST_AFTER
-    ).values_list("pk", flat=True)
-    return len([read_upload(pk) for pk in waiting])
-
-
-UPLOAD_BATCH_SIZE = 500
-UPLOAD_MAX_ERRORS = 10_000  # reported by line; beyond this only counted
-
-
-def read_upload(upload_id: int) -> Upload | None:
-    language = Upload.objects.filter(pk=upload_id).values_list("language", flat=True).first()
-    with translation.override(language or settings.LANGUAGE_CODE):
-        return _read_upload(upload_id)
-
-
-def _read_upload(upload_id: int) -> Upload | None:
-    """Turn an upload's rows into items, batch by batch, recording progress as it goes.
-
-    Each batch commits its items together with the progress, so a task that is run again
-    (a worker died, the message came twice) carries on where the last batch ended.
-    """
-    from robots.workitems import uploads
-
-    with transaction.atomic():
-        upload = (
-            Upload.objects.select_for_update(skip_locked=True)
-            .select_related("queue")
-            .filter(pk=upload_id)
-            .first()
-        )
-        if upload is None or not upload.running:
-            return upload
-        upload.status = Upload.Status.RUNNING
-        try:
-            rows = uploads.rows_of(upload.file_format, bytes(upload.content))
-            header = uploads.header_of(rows)
-            upload.rows_total = sum(1 for _line, cells in rows if not uploads._blank(cells))
-        except ValidationError as error:
-            return _fail_upload(upload, error)
-        upload.save(update_fields=["status", "rows_total"])
-
-    queue, done = upload.queue, upload.rows_done
-    try:
-        rows = uploads.rows_of(upload.file_format, bytes(upload.content))
-        uploads.header_of(rows)
-        data_rows = ((line, cells) for line, cells in rows if not uploads._blank(cells))
-        batch: list = []
-        for index, (line, cells) in enumerate(data_rows):
-            if index < done:
-                continue
-            batch.append((line, uploads.to_item_row(queue, header, line, cells)))
-            if len(batch) == UPLOAD_BATCH_SIZE:
-                if not _add_upload_batch(upload, batch):
-                    return upload  # another worker is reading this upload
-                batch = []
-        if batch and not _add_upload_batch(upload, batch):
-            return upload
-    except ValidationError as error:
-        with transaction.atomic():
-            return _fail_upload(upload, error)
-    Upload.objects.filter(pk=upload.pk).update(
-        status=Upload.Status.DONE, content=b"", finished_at=timezone.now()
-    )
-    upload.refresh_from_db()
-    return upload
-
-
-def _fail_upload(upload: Upload, error: ValidationError) -> Upload:
-    upload.status = Upload.Status.FAILED
-    upload.failure = " ".join(error.messages)
-    upload.content = b""
-    upload.finished_at = timezone.now()
-    upload.save()
-    return upload
-
-
-@transaction.atomic
-def _add_upload_batch(upload: Upload, batch: list) -> bool:
-    current = Upload.objects.select_for_update().only("rows_done").get(pk=upload.pk)
-    if current.rows_done != upload.rows_done:
-        return False
-    rows = [row for _line, row in batch if isinstance(row, ItemRow)]
-    errors = [{"line": line, "message": row} for line, row in batch if not isinstance(row, ItemRow)]
-    result = add_items_bulk(upload.queue, rows, actor=upload.uploaded_by)
-    errors = sorted(errors + result.errors, key=lambda error: error["line"])
-    upload.rows_done += len(batch)
-    upload.rows_valid += len(result.items)
-    upload.rows_invalid += len(errors)
-    upload.errors = (upload.errors + errors)[:UPLOAD_MAX_ERRORS]
-    upload.save(update_fields=["rows_done", "rows_valid", "rows_invalid", "errors"])
-    return True

@@ -1,6 +1,11 @@
 from celery import shared_task
 
-from robots.workitems import services
+from robots.workitems import services, uploads
+
+# Defined beside the code that queues it (robots.workitems.uploads); a work item task too.
+from robots.workitems.uploads import read_upload_task as read_upload
+
+__all__ = ["abandon_stuck_items", "apply_retention", "read_upload", "read_waiting_uploads"]
 
 
 @shared_task
@@ -16,13 +21,6 @@ def apply_retention() -> int:
 
 
 @shared_task
-def read_upload(upload_id: int) -> int:
-    """Read an uploaded file into items (in the member's schema); safe to run twice."""
-    upload = services.read_upload(upload_id)
-    return upload.rows_valid if upload else 0
-
-
-@shared_task
 def read_waiting_uploads() -> int:
     """Read the member's uploads whose task was lost (in the schema named by the headers)."""
-    return services.read_waiting_uploads()
+    return uploads.read_waiting_uploads()

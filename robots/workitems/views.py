@@ -10,7 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from robots.workitems import selectors, services
+from core.views import apply_errors
+from robots.workitems import selectors, services, uploads
 from robots.workitems.forms import (
     BulkActionForm,
     HandleForm,
@@ -23,7 +24,7 @@ from robots.workitems.forms import (
 )
 from robots.workitems.models import WorkItem
 from tenants.permissions import Capability, can
-from tenants.views import SiteView, apply_errors
+from tenants.views import SiteView
 
 PAGE_SIZE = 50
 
@@ -152,7 +153,7 @@ class UploadCreateView(WorkItemsView):
         if form.is_valid():
             file = form.cleaned_data["file"]
             try:
-                upload = services.start_upload(
+                upload = uploads.start_upload(
                     work_queue, file_name=file.name, content=file.read(), actor=request.user
                 )
             except ValidationError as error:

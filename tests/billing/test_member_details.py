@@ -10,7 +10,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from billing.exports import peppol
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from tenants.models import Organisation, Role
 from tests.billing.test_example_partnership import partnership  # noqa: F401
 from tests.billing.test_exports import closed  # noqa: F401

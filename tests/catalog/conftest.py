@@ -118,7 +118,7 @@ def orderable(make_robot, in_production):
 
 @pytest.fixture
 def place(aarhus, staff, process_owner, orderable):
-    from catalog.orders import services as orders
+    from orders import services as orders
 
     def make(**fields):
         values = {

@@ -2,7 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import AuditEvent, Robot, RobotVersion
+from catalog.models import Robot, RobotVersion
+from core.models import AuditEvent
 from tenants.models import Organisation, Role
 from tests.catalog.conftest import COMMIT, REPO, archive
 

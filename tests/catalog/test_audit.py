@@ -1,8 +1,8 @@
 import pytest
 from django.db import DatabaseError, transaction
 
-from catalog import audit
-from catalog.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db

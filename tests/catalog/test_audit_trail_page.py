@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.orders import services as orders
+from orders import services as orders
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db

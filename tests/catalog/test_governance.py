@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog import audit
-from catalog.governance import selectors, services
-from catalog.governance.models import GovernanceRecord
-from catalog.intake import services as intake
-from catalog.models import AuditEvent
-from catalog.orders import services as orders
+from core import audit
+from core.models import AuditEvent
+from governance import selectors, services
+from governance.models import GovernanceRecord
+from intake import services as intake
+from orders import services as orders
 from robots.models import Deployment
 from tenants.models import Role
 from tests.intake.conftest import new_idea

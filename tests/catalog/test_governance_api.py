@@ -10,9 +10,9 @@ from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS, reset_generator_stats
 from drf_spectacular.generators import SchemaGenerator
 
-from catalog.governance.models import GovernanceRecord
-from catalog.models import AuditEvent
-from catalog.orders import services as orders
+from core.models import AuditEvent
+from governance.models import GovernanceRecord
+from orders import services as orders
 from tenants.models import Role
 from tests.intake.conftest import api_key
 

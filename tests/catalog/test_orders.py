@@ -5,11 +5,12 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from catalog import audit
 from catalog import services as catalog_services
-from catalog.models import AuditEvent, RobotVersion
-from catalog.orders import services
-from catalog.orders.models import Order
+from catalog.models import RobotVersion
+from core import audit
+from core.models import AuditEvent
+from orders import services
+from orders.models import Order
 from robots.models import Deployment
 from tenants.models import Notification, Role
 from tests.catalog.conftest import VALID_PARAMETERS

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.orders.models import Order
+from orders.models import Order
 from tenants.models import Role
 from tests.catalog.conftest import VALID_PARAMETERS
 

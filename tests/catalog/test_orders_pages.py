@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.orders.models import Order
+from orders.models import Order
 from robots.models import Deployment
 from tenants.models import Role
 

@@ -3,7 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import AuditEvent, Robot, RobotVersion
+from catalog.models import Robot, RobotVersion
+from core.models import AuditEvent
 from tenants.models import Organisation, Role
 from tests.catalog.conftest import COMMIT, REPO, archive
 

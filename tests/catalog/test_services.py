@@ -2,8 +2,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from catalog import audit, services
-from catalog.models import AuditEvent, Robot, RobotVersion
+from catalog import services
+from catalog.models import Robot, RobotVersion
+from core import audit
+from core.models import AuditEvent
 from tenants.models import Role
 from tests.catalog.conftest import COMMIT, REPO, archive
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.intake.models import Idea
+from intake.models import Idea
 from tenants.models import Role
 from tests.e2e.conftest import sign_in
 

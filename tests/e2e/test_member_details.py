@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from tenants.models import Organisation, Role
 from tests.e2e.conftest import sign_in
 

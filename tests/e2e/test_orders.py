@@ -5,7 +5,7 @@ import pytest
 
 from catalog import services as catalog_services
 from catalog.models import RobotVersion
-from catalog.orders.models import Order
+from orders.models import Order
 from tenants.models import Organisation, Role
 from tests.e2e.conftest import sign_in
 

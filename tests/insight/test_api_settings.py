@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from insight.models import DeploymentEstimate, MemberValueRate
 from tenants import services as tenant_services
 from tenants.models import Role

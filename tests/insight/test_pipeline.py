@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.intake.models import Idea
 from insight import selectors, services
+from intake.models import Idea
 from tenants.models import Role
 from tests.insight.conftest import at, items
 from tests.intake.conftest import new_idea

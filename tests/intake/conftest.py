@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalog.intake import services
+from intake import services
 from tenants import services as tenant_services
 from tenants.models import Role
 

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.intake import services
-from catalog.intake.models import Idea
-from catalog.models import AuditEvent, Robot
+from catalog.models import Robot
+from core.models import AuditEvent
+from intake import services
+from intake.models import Idea
 from tenants import services as tenant_services
 from tests.intake.conftest import ANSWERS, api_key, new_idea, submit
 

@@ -3,8 +3,8 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
-from catalog.intake import scoring
-from catalog.intake.models import ScoringWeights
+from intake import scoring
+from intake.models import ScoringWeights
 
 
 def idea(**overrides):

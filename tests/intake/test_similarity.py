@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from catalog.intake import similarity
+from intake import similarity
 
 
 def idea(pk, organisation_id, title, description):

@@ -4,9 +4,10 @@ comments, joins, duplicate flags and the weights, each written to the audit trai
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from catalog.intake import services
-from catalog.intake.models import Idea, PossibleDuplicate, ScoringWeights
-from catalog.models import AuditEvent, Robot
+from catalog.models import Robot
+from core.models import AuditEvent
+from intake import services
+from intake.models import Idea, PossibleDuplicate, ScoringWeights
 from tests.intake.conftest import api_key, new_idea
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from robots import jobs
 from robots import services as deployments
 from robots.models import Deployment, Job

@@ -7,12 +7,12 @@ from django_tenants.utils import schema_context
 
 from billing import services as billing
 from billing.models import Invoice, Period, RateCard
-from catalog.intake.models import Idea
 from catalog.models import RobotVersion
-from catalog.orders.models import Order
 from insight import demo as insight_demo
 from insight import selectors as insight_selectors
 from insight.models import MonthlyValue
+from intake.models import Idea
+from orders.models import Order
 from robots.models import Deployment
 from robots.workitems.models import WorkQueue
 from tenants.models import Domain, KeyFigure, Membership, Organisation, User

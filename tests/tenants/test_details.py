@@ -6,7 +6,7 @@ nothing; every change is in the audit trail."""
 import pytest
 from django.test import Client
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from tenants import services
 from tenants.models import Organisation, Role
 

@@ -5,7 +5,7 @@ import secrets
 import pytest
 from cryptography.fernet import Fernet
 
-from robots.credentials import crypto
+from config.keys import development_key
 from tests.test_settings import database_url, run_python
 
 
@@ -39,7 +39,7 @@ def test_production_check_passes_with_keys(production_env):
 
 
 def test_development_key_is_stable_and_derived_from_the_secret_key(settings):
-    assert [crypto.development_key(settings.SECRET_KEY)] == settings.CREDENTIAL_KEYS
-    assert crypto.development_key("a") == crypto.development_key("a")
-    assert crypto.development_key("a") != crypto.development_key("b")
-    Fernet(crypto.development_key("a").encode())  # a valid Fernet key
+    assert [development_key(settings.SECRET_KEY)] == settings.CREDENTIAL_KEYS
+    assert development_key("a") == development_key("a")
+    assert development_key("a") != development_key("b")
+    Fernet(development_key("a").encode())  # a valid Fernet key

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from catalog.models import AuditEvent
+from core.models import AuditEvent
 from robots.credentials import crypto, services
 from robots.credentials.models import Credential, CredentialUse
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from robots.workitems import services
+from robots.workitems import services, uploads
 from robots.workitems.models import Upload, WorkItem, WorkQueue
 from tenants.models import Role
 
@@ -120,7 +120,7 @@ def test_an_upload_shows_its_progress_until_done_and_then_the_refused_lines(
     page = staff_client.get(response.url).content.decode()
     assert 'hx-trigger="every 1s"' in page and 'data-status="pending"' in page
 
-    in_schema(aarhus, services.read_upload, upload.pk)
+    in_schema(aarhus, uploads.read_upload, upload.pk)
 
     part = staff_client.get(response.url, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
     html = part.content.decode()
@@ -296,10 +296,10 @@ def test_the_process_owner_changes_the_settings_of_a_queue(aarhus, queue, make_u
 
 def test_the_refused_rows_download_as_csv(aarhus, queue, staff_client):
     with schema_context(aarhus.schema_name):
-        upload = services.start_upload(
+        upload = uploads.start_upload(
             queue, file_name="x.csv", content="reference;lejemål\nA;\n".encode(), actor=None
         )
-        services.read_upload(upload.pk)
+        uploads.read_upload(upload.pk)
     response = staff_client.get(f"/queues/uploads/{upload.pk}/refused.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.decode("utf-8-sig").splitlines()[1] == (

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from robots.workitems import services
+from robots.workitems import services, uploads
 from robots.workitems.models import Upload, WorkItem
 
 pytestmark = [pytest.mark.worker, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,7 +27,7 @@ def test_a_ten_thousand_row_upload_is_read_by_the_worker_in_the_members_schema(
             name="Stor fil", unique_reference=True, payload_schema={"required": ["lejemål"]}
         )
         with transaction.atomic():
-            upload = services.start_upload(queue, file_name="stor.csv", content=content, actor=None)
+            upload = uploads.start_upload(queue, file_name="stor.csv", content=content, actor=None)
 
     worker.wait_for(
         lambda: upload_state(aarhus.schema_name, upload.pk).status == Upload.Status.DONE,

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
 
-from robots.workitems import services
+from robots.workitems import uploads
 from robots.workitems.models import Upload, WorkItem
 from tests.conftest import broker_unreachable
 
@@ -33,8 +33,8 @@ def xlsx(rows) -> bytes:
 
 
 def upload_and_read(queue, name, content, user=None) -> Upload:
-    upload = services.start_upload(queue, file_name=name, content=content, actor=user)
-    return services.read_upload(upload.pk)
+    upload = uploads.start_upload(queue, file_name=name, content=content, actor=user)
+    return uploads.read_upload(upload.pk)
 
 
 def test_a_csv_keeps_the_valid_rows_and_reports_the_invalid_ones_by_line(
@@ -138,7 +138,7 @@ def test_a_malformed_file_is_refused_and_nothing_changes(
 ):
     queue = make_queue()
     with pytest.raises(ValidationError) as refused:
-        services.start_upload(queue, file_name=name, content=content, actor=None)
+        uploads.start_upload(queue, file_name=name, content=content, actor=None)
     assert refused.value.messages[0].startswith(message)
     assert not Upload.objects.exists() and not WorkItem.objects.exists()
 
@@ -147,7 +147,7 @@ def test_a_file_above_the_limit_is_refused(in_aarhus, make_queue, settings):
     settings.WORK_ITEM_UPLOAD_MAX_BYTES = 1024
     queue = make_queue()
     with pytest.raises(ValidationError) as refused:
-        services.start_upload(
+        uploads.start_upload(
             queue, file_name="x.csv", content=b"navn\n" + b"x\n" * 1000, actor=None
         )
     assert refused.value.messages == ["The file is 2.0\xa0KB; at most 1.0\xa0KB can be uploaded."]
@@ -156,9 +156,9 @@ def test_a_file_above_the_limit_is_refused(in_aarhus, make_queue, settings):
 
 def test_reading_an_upload_twice_adds_its_items_once(in_aarhus, make_queue):
     queue = make_queue()
-    upload = services.start_upload(queue, file_name="x.csv", content=b"a\n1\n2\n", actor=None)
-    services.read_upload(upload.pk)
-    again = services.read_upload(upload.pk)
+    upload = uploads.start_upload(queue, file_name="x.csv", content=b"a\n1\n2\n", actor=None)
+    uploads.read_upload(upload.pk)
+    again = uploads.read_upload(upload.pk)
     assert again.rows_valid == 2 and queue.items.count() == 2
 
 
@@ -169,13 +169,13 @@ def test_an_upload_sent_while_the_broker_is_down_is_kept_and_read_later(
     queue = make_queue()
     content = b"reference;lejemaal\nA-1;12\nA-2;13\n"
     with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
-        upload = services.start_upload(queue, file_name="svar.csv", content=content, actor=None)
+        upload = uploads.start_upload(queue, file_name="svar.csv", content=content, actor=None)
     upload.refresh_from_db()
     assert upload.status == Upload.Status.PENDING  # kept; its task never reached a worker
-    assert services.read_waiting_uploads() == 0  # it may still be on its way
+    assert uploads.read_waiting_uploads() == 0  # it may still be on its way
     later = timezone.now() + timedelta(minutes=3)
-    assert services.read_waiting_uploads(now=later) == 1
+    assert uploads.read_waiting_uploads(now=later) == 1
     upload.refresh_from_db()
     assert (upload.status, upload.rows_valid) == (Upload.Status.DONE, 2)
     assert sorted(queue.items.values_list("reference", flat=True)) == ["A-1", "A-2"]
-    assert services.read_waiting_uploads(now=later) == 0
+    assert uploads.read_waiting_uploads(now=later) == 0

@@ -1,7 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from catalog.governance import api
-
-router = SimpleRouter()
-router.register("governance", api.GovernanceRecordViewSet, basename="governance-record")
-urlpatterns = router.urls

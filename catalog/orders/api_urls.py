@@ -1,7 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from catalog.orders import api
-
-router = SimpleRouter()
-router.register("orders", api.OrderViewSet, basename="order")
-urlpatterns = router.urls
