@@ -28,9 +28,10 @@ run: static
 
 # Test lanes (docs/testing.md). The slow lane: browsers, processes, package installs.
 SLOW_LANE := browser or worker or process
-# Extra pytest options, e.g. `make test PYTEST_ARGS="--reuse-db -x"`.
+# One pytest process per core (pytest-xdist), each test file on one of them, each process on
+# its own test database. Extra options: `make test PYTEST_ARGS="-n 0 -x tests/billing"`.
 PYTEST_ARGS ?=
-PYTEST := $(PY) -m pytest $(PYTEST_ARGS)
+PYTEST := $(PY) -m pytest --numprocesses auto --dist loadfile $(PYTEST_ARGS)
 
 test: install
 	$(PYTEST) -m "not ($(SLOW_LANE))"
