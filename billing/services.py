@@ -153,17 +153,6 @@ def _finished_jobs():
 
 
 @transaction.atomic
-def record_job_usage(job: Job) -> bool:
-    """Book a finished job's server-measured runtime; True if it was new (idempotent)."""
-    job = _finished_jobs().get(pk=job.pk)
-    if UsageEntry.objects.filter(source=f"job:{job.pk}").exists():
-        return False
-    entry = _job_entry(job, _open_period_for(timezone.localdate(job.finished_at)))
-    UsageEntry.objects.bulk_create([entry], ignore_conflicts=True)
-    return True
-
-
-@transaction.atomic
 def record_jobs_usage(period: Period) -> int:
     """Book every finished job of the period's month not booked yet; returns how many.
 
