@@ -17,9 +17,9 @@ from orders.models import Order, OrderComment
 from robots import services as deployments
 from robots.models import Deployment
 from robots.schedules import validate_cron
-from tenants import notifications, permissions
+from tenants import permissions
 from tenants.models import PROCESS_OWNER_ROLES, Membership, Role, User
-from tenants.services import office
+from tenants.services import notifications, office
 
 Status = Order.Status
 Capability = permissions.Capability
