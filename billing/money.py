@@ -20,11 +20,6 @@ def kroner_to_ore(kroner: Decimal) -> int:
     return round_half_up(Decimal(kroner) * ORE_PER_KRONE)
 
 
-def price_ore(quantity: Decimal, unit_price_kroner: Decimal) -> int:
-    """Quantity × unit price (kroner), in whole øre rounded half-up."""
-    return round_half_up(Decimal(quantity) * Decimal(unit_price_kroner) * ORE_PER_KRONE)
-
-
 # Python's thousands commas and decimal point, swapped to Danish dots and decimal comma.
 _DANISH_SEPARATORS = str.maketrans(",.", ".,")
 _QUANTA = tuple(Decimal(1).scaleb(-places) for places in range(5))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from billing import stripe_sync
+from billing.services import stripe_sync
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,9 @@ from django.utils import timezone
 from billing import services
 from billing.models import Period
 
-# Defined beside the code it runs (billing.stripe_sync, which queues it); a billing task too.
-from billing.stripe_sync import push_invoice_to_stripe
+# Defined beside the code it runs (billing.services.stripe_sync, which queues it); a billing
+# task too.
+from billing.services.stripe_sync import push_invoice_to_stripe
 
 __all__ = ["book_usage_so_far", "close_period", "push_invoice_to_stripe"]
 

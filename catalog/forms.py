@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import MEMBER_KINDS, Robot, validate_json_schema
+from catalog.services import ROBOT_FIELDS
 from tenants.models import OFFICE_ROLES, User
 
 
@@ -86,25 +87,7 @@ class RobotForm(forms.ModelForm):
 
     class Meta:
         model = Robot
-        fields = [
-            "slug",
-            "kind",
-            "name_da",
-            "name_en",
-            "summary_da",
-            "summary_en",
-            "description_da",
-            "description_en",
-            "category",
-            "systems",
-            "member_kinds",
-            "owner",
-            "maturity",
-            "estimated_minutes_saved",
-            "process_design_document",
-            "credential_types",
-            "parameters_schema",
-        ]
+        fields = list(ROBOT_FIELDS)
         # Danish decimal comma (12,5) on a Danish page.
         localized_fields = ["estimated_minutes_saved"]
 

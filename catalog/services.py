@@ -121,16 +121,10 @@ def update_robot(*, robot: Robot, actor, **fields) -> Robot:
     if "owner" in fields:
         _check_owner(robot.owner)
     robot.full_clean()
-    changes = {
-        field: [before[field], _audit_value(robot, field)]
-        for field in fields
-        if before[field] != _audit_value(robot, field)
-    }
-    if not changes:
-        return robot
-    robot.updated_at = timezone.now()
-    robot.save()
-    audit.record(actor=actor, action="catalog.robot.updated", target=robot, changes=changes)
+    after = {field: _audit_value(robot, field) for field in fields}
+    audit.save_changes(
+        robot, before, after, actor=actor, action="catalog.robot.updated", stamp="updated_at"
+    )
     return robot
 
 

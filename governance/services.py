@@ -214,18 +214,14 @@ def update_record(record: GovernanceRecord, actor, *, site, **fields) -> Governa
     for name, value in fields.items():
         setattr(record, name, value)
     record.full_clean()
-    after = _snapshot(record)
-    changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
-    if not changes:
-        return record
-    record.updated_at = timezone.now()
-    record.save()
-    audit.record(
+    audit.save_changes(
+        record,
+        before,
+        _snapshot(record),
         actor=actor,
         action="governance.record.updated",
-        target=record,
         organisation=record.organisation,
-        changes=changes,
+        stamp="updated_at",
     )
     return record
 

@@ -183,24 +183,6 @@ class Figures:
             return None
         return (Decimal(100) * self.items_handed_back / handled).quantize(Decimal("0.1"))
 
-    def as_dict(self) -> dict:
-        return {
-            "items_done": self.items_done,
-            "items_handed_back": self.items_handed_back,
-            "items_without_estimate": self.items_without_estimate,
-            "runs": self.runs,
-            "runs_succeeded": self.runs_succeeded,
-            "success_rate": self.success_rate,
-            "manual_share": self.manual_share,
-            "runtime_hours": self.runtime_hours,
-            "hours_saved": self.hours_saved,
-            "fte": self.fte,
-            "value_ore": self.value_ore,
-            "cost_ore": self.cost_ore,
-            "net_ore": self.net_ore,
-            "preliminary": self.preliminary,
-        }
-
 
 def payback_month(monthly: list["MonthFigures"]) -> int | None:
     """How many months (from the first with value or cost) until the accumulated value

@@ -182,9 +182,7 @@ def assess_idea(*, idea: Idea, actor, assignee=None, estimated_build_hours=None)
         action="intake.idea.assessed",
         target=idea,
         organisation=idea.organisation,
-        changes={
-            name: [before[name], after[name]] for name in before if before[name] != after[name]
-        },
+        changes=audit.changed(before, after),
     )
     return idea
 
@@ -246,11 +244,7 @@ def update_weights(*, actor, **values) -> ScoringWeights:
         actor=actor,
         action="intake.weights.changed",
         target=current,
-        changes={
-            name: [before[name], _stored(current, name)]
-            for name in values
-            if before[name] != _stored(current, name)
-        },
+        changes=audit.changed(before, {name: _stored(current, name) for name in values}),
     )
     return current
 

@@ -17,9 +17,9 @@ from orders.models import Order, OrderComment
 from robots import services as deployments
 from robots.models import Deployment
 from robots.schedules import validate_cron
-from tenants import notifications, permissions
+from tenants import permissions
 from tenants.models import PROCESS_OWNER_ROLES, Membership, Role, User
-from tenants.services import office
+from tenants.services import notifications, office
 
 Status = Order.Status
 Capability = permissions.Capability
@@ -343,17 +343,14 @@ def configure_order(
         "parameters": parameters,
         "proposed_schedule": proposed_schedule,
     }
-    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
-    if not changes:
-        return order
-    order.updated_at = timezone.now()
-    order.save()
-    audit.record(
+    audit.save_changes(
+        order,
+        before,
+        after,
         actor=actor,
         action="orders.order.configured",
-        target=order,
         organisation=order.organisation,
-        changes=changes,
+        stamp="updated_at",
     )
     return order
 

@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from robots import jobs, selectors, services
+from robots import selectors, services
 from robots.models import Deployment, Job
 from robots.serializers import (
     DeploymentSerializer,
@@ -13,6 +13,7 @@ from robots.serializers import (
     JobSerializer,
     RunSerializer,
 )
+from robots.services import jobs
 from tenants.permissions import Capability, can, deployment_run_capability
 
 

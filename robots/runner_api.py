@@ -3,10 +3,8 @@
 end of each job. See docs/execution.md, "Runner protocol"."""
 
 from django.conf import settings
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import schema_context
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -19,11 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import package_reference
-from robots import jobs, selectors
-from robots.credentials import redaction
-from robots.credentials import services as credentials
+from robots import selectors
 from robots.models import Job, Runner
+from robots.runlogs import services as runlogs
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs
 
 MAX_LOG_LINES = 1000
 MAX_LOG_LINE_LENGTH = 10_000
@@ -212,23 +210,11 @@ class ClaimView(RunnerView):
         The job's credentials come with it; a job whose credentials are refused (expired)
         fails at once with the reason, and the next job is offered."""
         try:
-            while claimed := jobs.claim_with_token(request.auth):
-                secrets = {}
-                if claimed.has_credentials:
-                    job = claimed.job
-                    job.deployment.organisation = job.organisation  # saves a query
-                    try:
-                        secrets = credentials.secrets_for_job(
-                            deployment=job.deployment, job_reference=f"job {job.pk}"
-                        )
-                    except credentials.CredentialRefused as refused:
-                        jobs.complete(
-                            job.runner, job.pk, succeeded=False, message=refused.messages[0]
-                        )
-                        continue
-                return Response(job_spec(request, claimed, secrets))
+            claimed = jobs.claim_with_credentials(request.auth)
         except jobs.UnknownRunner:
             raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER) from None
+        if claimed is not None:
+            return Response(job_spec(request, *claimed))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -272,17 +258,7 @@ class LogView(RunnerView):
         job = self.running_job(request, pk)
         serializer = LogBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        for secret in credentials.secret_values_for_redaction(deployment=job.deployment):
-            redaction.register_secret(secret)
-        lines = [
-            line | {"text": redaction.redact(line["text"])}
-            for line in serializer.validated_data["lines"]
-        ]
-        with schema_context(job.organisation.schema_name), transaction.atomic():
-            JobLogLine.objects.bulk_create(
-                [JobLogLine(job_id=job.pk, **line) for line in lines],
-                ignore_conflicts=True,
-            )
+        runlogs.append_lines(job, serializer.validated_data["lines"])
         return Response(status=status.HTTP_202_ACCEPTED)
 
 

@@ -1,7 +1,8 @@
 from celery import shared_task
 
 from core.tasks import enqueue_in_schema
-from robots import jobs
+from robots.services import jobs
+from robots.workitems.services import triggers as queue_triggers
 from robots.workitems.tasks import abandon_stuck_items, apply_retention, read_waiting_uploads
 from tenants.selectors import member_schema_names
 
@@ -33,7 +34,7 @@ def enqueue_scheduled_jobs() -> int:
 @shared_task
 def enqueue_queue_triggered_jobs() -> int:
     """Beat, every 30 s: queue the runs the deployments' queue triggers want."""
-    return jobs.enqueue_queue_triggers()
+    return queue_triggers.enqueue_queue_triggers()
 
 
 @shared_task

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.views import apply_errors, flash_errors
-from robots import jobs, runners, selectors, services
+from robots import selectors, services
 from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs, runners
 from tenants.permissions import Capability, can, deployment_run_capability
 from tenants.views import SiteView
 

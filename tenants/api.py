@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from tenants import notifications, selectors, services
+from tenants import selectors, services
 from tenants.models import ApiToken, KeyFigure, Membership, Notification
 from tenants.permissions import Capability, HasCapability
 from tenants.serializers import (
@@ -19,6 +19,7 @@ from tenants.serializers import (
     OrganisationDetailsSerializer,
     OrganisationSerializer,
 )
+from tenants.services import notifications
 
 
 class Capable(HasCapability):

@@ -8,7 +8,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.views import apply_errors
-from tenants import notifications as notifications_service
 from tenants import selectors, services
 from tenants.forms import (
     AcceptInvitationForm,
@@ -22,6 +21,7 @@ from tenants.forms import (
 )
 from tenants.models import Organisation
 from tenants.permissions import Capability, can
+from tenants.services import notifications as notifications_service
 
 
 def unknown_host(request):

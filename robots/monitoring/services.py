@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 
 from core import audit
 from robots.monitoring.models import Alert
-from tenants import notifications
 from tenants.models import Membership, Organisation, User
 from tenants.permissions import ROLE_CAPABILITIES, Capability, can
-from tenants.services import office
+from tenants.services import notifications, office
 
 ALERTS_PATH = "/alerts/"
 OPERATOR_ROLES = [

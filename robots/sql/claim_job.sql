@@ -1,6 +1,6 @@
 -- robots_claim_job: a runner's claim of its next job, in one round trip.
 --
--- Called by robots.jobs._claim. Finds the active runner holding the token hash, then: picks
+-- Called by robots.services.jobs._claim. Finds the active runner holding the token hash, then: picks
 -- up to p_candidates queued jobs (each member's best, then the best members first) with FOR
 -- UPDATE SKIP LOCKED; takes the advisory lock (p_lock_namespace, member) of the first member
 -- no other claim holds (or waits for the best one's); starts the job if the member's and the

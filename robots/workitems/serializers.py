@@ -3,6 +3,7 @@ from rest_framework import serializers
 from robots import selectors as robot_selectors
 from robots.models import Deployment
 from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.services import QUEUE_FIELDS
 from tenants import selectors as tenant_selectors
 from tenants.models import User
 
@@ -23,20 +24,7 @@ class WorkQueueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WorkQueue
-        fields = [
-            "id",
-            "name",
-            "description",
-            "deployment",
-            "unique_reference",
-            "payload_schema",
-            "max_retries",
-            "retry_delay_seconds",
-            "abandon_after_minutes",
-            "retention_days",
-            "sla_minutes",
-            "created_at",
-        ]
+        fields = ["id", *QUEUE_FIELDS, "created_at"]
         read_only_fields = ["created_at"]
 
 

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from billing import stripe_sync
 from billing.models import FinancingModel, Invoice, StripeCustomer, StripeEvent, StripeInvoice
+from billing.services import stripe_sync
 from config.celery import app as celery_app
 from tenants.models import Organisation
 from tests.billing.test_example_partnership import close, partnership  # noqa: F401

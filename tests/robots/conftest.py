@@ -1,8 +1,8 @@
 # ruff: noqa: F811  (the catalog's fixtures are imported to be shared, then used)
 import pytest
 
-from robots import runners
 from robots import services as deployments
+from robots.services import runners
 from tests.catalog.conftest import (  # noqa: F401  (fixtures shared with the catalog tests)
     VALID_PARAMETERS,
     developer,

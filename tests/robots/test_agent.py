@@ -13,11 +13,11 @@ from django_tenants.utils import schema_context
 
 from catalog import services as catalog
 from catalog.models import RobotVersion
-from robots import jobs
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.models import Job
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs
 
 pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 

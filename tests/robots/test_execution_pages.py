@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from robots import jobs
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from robots import jobs
 from robots.models import Job
 from robots.schedules import is_danish_holiday, last_fire_time
+from robots.services import jobs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 Status = Job.Status

@@ -25,12 +25,12 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from catalog import services as catalog
 from catalog.models import RobotVersion
-from robots import jobs
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.models import Job
 from robots.monitoring.models import Alert
 from robots.monitoring.tasks import detect_problems
+from robots.services import jobs
 from robots.workitems import services as workitems
 from robots.workitems.models import WorkItem, WorkItemEvent
 from tenants.models import Notification
@@ -118,7 +118,7 @@ while not (folder / "go").exists():
     time.sleep(0.01)
 taken = []
 if kind == "jobs":
-    from robots import jobs
+    from robots.services import jobs
     from robots.models import Runner
 
     runner = Runner.objects.get(pk=int(args[0]))

@@ -5,9 +5,9 @@ from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from robots import jobs, runners
 from robots.models import Job, Runner
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs, runners
 from tenants.services import site_host
 
 pytestmark = pytest.mark.django_db

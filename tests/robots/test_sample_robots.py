@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from robots import jobs, runners
 from robots.agent import RunnerAgent
 from robots.models import Deployment, Job
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs, runners
 from robots.workitems.models import WorkItem
 from tenants.models import Organisation, User
 

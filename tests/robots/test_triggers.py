@@ -11,10 +11,11 @@ from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
 from core.models import AuditEvent
-from robots import jobs
 from robots import services as deployments
 from robots.models import Deployment, Job
+from robots.services import jobs
 from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.services import triggers as queue_triggers
 from tenants import services
 from tenants.models import Role
 
@@ -158,16 +159,16 @@ def test_the_queue_trigger_tops_up_jobs_idempotently(aarhus, make_deployment, fi
     fill_queue(deployment, 4)
     fill_queue(deployment, 10, defer_until=timezone.now() + timedelta(hours=1))  # not yet
     fill_queue(deployment, 3, status=WorkItem.Status.DONE)
-    assert jobs.enqueue_queue_triggers() == 0
+    assert queue_triggers.enqueue_queue_triggers() == 0
     fill_queue(deployment, 1)
-    assert jobs.enqueue_queue_triggers() == 1
-    assert jobs.enqueue_queue_triggers() == 0  # the queued job counts
+    assert queue_triggers.enqueue_queue_triggers() == 1
+    assert queue_triggers.enqueue_queue_triggers() == 0  # the queued job counts
     fill_queue(deployment, 16)  # 21 waiting: three jobs
-    assert jobs.enqueue_queue_triggers() == 2
-    assert jobs.enqueue_queue_triggers() == 0
+    assert queue_triggers.enqueue_queue_triggers() == 2
+    assert queue_triggers.enqueue_queue_triggers() == 0
     assert Job.objects.filter(deployment=deployment, trigger=Job.Trigger.QUEUE).count() == 3
     fill_queue(deployment, 100)
-    assert jobs.enqueue_queue_triggers() == 0  # at most three
+    assert queue_triggers.enqueue_queue_triggers() == 0  # at most three
 
 
 def test_jobs_of_any_trigger_count_against_the_queue_trigger(
@@ -180,7 +181,7 @@ def test_jobs_of_any_trigger_count_against_the_queue_trigger(
     runner, _token = make_runner()
     jobs.claim(runner)  # running
     fill_queue(deployment, 5)
-    assert jobs.enqueue_queue_triggers() == 1
+    assert queue_triggers.enqueue_queue_triggers() == 1
     assert Job.objects.filter(status__in=["queued", "running"]).count() == 2
 
 
@@ -192,9 +193,9 @@ def test_paused_deployments_and_deployments_without_trigger_are_left_alone(
     untriggered = make_deployment(aarhus, name="No trigger")
     fill_queue(paused, 5)
     fill_queue(untriggered, 5)
-    assert jobs.enqueue_queue_triggers() == 0
+    assert queue_triggers.enqueue_queue_triggers() == 0
     deployments.resume_deployment(deployment=paused, actor=operator)
-    assert jobs.enqueue_queue_triggers() == 1
+    assert queue_triggers.enqueue_queue_triggers() == 1
 
 
 def test_the_queue_trigger_counts_each_members_items_in_one_query(
@@ -209,7 +210,7 @@ def test_the_queue_trigger_counts_each_members_items_in_one_query(
     for deployment in Deployment.objects.filter(organisation=aarhus):
         fill_queue(deployment, 2)
     with CaptureQueriesContext(connection) as queries:
-        assert jobs.enqueue_queue_triggers() == 4
+        assert queue_triggers.enqueue_queue_triggers() == 4
     item_counts = [q for q in queries.captured_queries if "workitems_workitem" in q["sql"]]
     assert len(item_counts) == 2
 

@@ -4,8 +4,8 @@ import stripe
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from billing import stripe_sync
 from billing.models import Period
+from billing.services import stripe_sync
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from robots import runners
 from robots.models import Runner
+from robots.services import runners
 
 
 class Command(BaseCommand):

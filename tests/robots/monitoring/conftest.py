@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import translation
 
-from robots import jobs
+from robots.services import jobs
 
 # A Tuesday, not a Danish holiday: 09:00 in Copenhagen.
 NOW = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)

@@ -8,12 +8,12 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
-from robots import jobs
 from robots.credentials import services as vault
 from robots.models import Deployment
 from robots.monitoring import detectors
 from robots.monitoring.models import Alert
 from robots.monitoring.services import Finding, raise_alert
+from robots.services import jobs
 from robots.workitems import services as queues
 from tenants.models import Notification, Role
 from tests.robots.monitoring.conftest import NOW

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from robots import jobs
 from robots.monitoring.models import Alert
 from robots.monitoring.services import Finding, raise_alert
+from robots.services import jobs
 from robots.workitems import services as queues
 from tenants.models import Role
 from tests.conftest import make_member

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from robots import jobs
 from robots.monitoring import tasks
 from robots.monitoring.models import Alert
+from robots.services import jobs
 from robots.workitems import services as queues
 
 pytestmark = pytest.mark.django_db

@@ -13,13 +13,13 @@ from django_tenants.utils import schema_context
 
 from catalog import services as catalog
 from catalog.models import RobotVersion
-from robots import jobs
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemOutput
 

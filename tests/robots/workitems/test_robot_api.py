@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from robots import jobs
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
 from robots.runlogs.models import JobLogLine
+from robots.services import jobs
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemFile
 from tenants.services import site_host

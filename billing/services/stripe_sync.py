@@ -107,8 +107,8 @@ def enqueue_pushes(invoices: list[tuple[int, int]]) -> None:
 
 
 # The task lives beside the code it runs and the code that queues it (``enqueue_pushes``,
-# called by billing.services when a period closes), so billing.tasks -> billing.services ->
-# this module stays one-way. Its name is the one it always had.
+# called by billing.services.invoices when a period closes), so billing.tasks ->
+# billing.services -> this module stays one-way. Its name is the one it always had.
 @shared_task(
     name="billing.tasks.push_invoice_to_stripe",
     autoretry_for=(stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError),

@@ -1,4 +1,5 @@
-"""The job queue's only writer: enqueue, claim, heartbeat, stop, complete, expire leases.
+"""The job queue's only writer: enqueue, claim (with the job's credentials), heartbeat, stop,
+complete, expire leases, queue the runs schedules want.
 
 The queue is one table in ``public``. A runner claims the next job with ``SELECT … FOR
 UPDATE SKIP LOCKED``; the per-deployment and per-member limits are checked again under a
@@ -18,13 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 
 from catalog.parameters import validate_parameters
 from core import audit
+from robots.credentials import services as credentials
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
-from robots.workitems.selectors import waiting_per_deployment
 from tenants.models import hash_secret
 
 Status = Job.Status
@@ -126,6 +126,26 @@ def claim_with_token(runner_token: str, *, now=None) -> Claim | None:
     claims (``robots/sql/claim_job.sql`` explains the order and the locks); being one
     statement, it is its own transaction in autocommit, and its locks end with it."""
     return _claim(hash_secret(runner_token), now=now)
+
+
+def claim_with_credentials(runner_token: str) -> tuple[Claim, dict[str, str]] | None:
+    """``claim_with_token``, with the claimed job's credentials (name → secret; empty when the
+    deployment was granted none). A job whose credentials are refused (expired) fails at once
+    with the reason, and the next job is claimed. Raises ``UnknownRunner`` as it does."""
+    while claimed := claim_with_token(runner_token):
+        job_secrets = {}
+        if claimed.has_credentials:
+            job = claimed.job
+            job.deployment.organisation = job.organisation  # saves a query
+            try:
+                job_secrets = credentials.secrets_for_job(
+                    deployment=job.deployment, job_reference=f"job {job.pk}"
+                )
+            except credentials.CredentialRefused as refused:
+                complete(job.runner, job.pk, succeeded=False, message=refused.messages[0])
+                continue
+        return claimed, job_secrets
+    return None
 
 
 def claim(runner: Runner, *, now=None) -> Claim | None:
@@ -310,48 +330,3 @@ def enqueue_due_schedules(*, now=None) -> int:
             enqueue(deployment=deployment, trigger=Job.Trigger.SCHEDULE, scheduled_for=fire)
             queued += 1
     return queued
-
-
-def enqueue_queue_triggers(*, now=None) -> int:
-    """Queue the jobs the queue triggers want: per active deployment with a trigger, the
-    items waiting in its work queues decide how many jobs should be queued or running
-    (``Deployment.queue_trigger_jobs_wanted``); the missing ones are queued. Jobs already
-    queued or running count, whatever started them, so running this again (or from
-    several beat processes at once) queues nothing more. Returns how many were queued.
-    One query per member schema counts the waiting items."""
-    now = now or timezone.now()
-    triggered = Deployment.objects.filter(
-        status=Deployment.Status.ACTIVE,
-        queue_trigger_min_items__isnull=False,
-        organisation__is_active=True,
-    ).values_list("pk", "organisation__schema_name")
-    by_schema: dict[str, list[int]] = {}
-    for pk, schema_name in triggered:
-        by_schema.setdefault(schema_name, []).append(pk)
-    queued = 0
-    for schema_name, deployment_ids in by_schema.items():
-        with schema_context(schema_name):
-            waiting = waiting_per_deployment(now)
-        for deployment_id in deployment_ids:
-            if waiting.get(deployment_id):
-                queued += _top_up(deployment_id, waiting[deployment_id])
-    return queued
-
-
-@transaction.atomic
-def _top_up(deployment_id: int, waiting: int) -> int:
-    deployment = (
-        Deployment.objects.select_for_update(skip_locked=True)
-        .select_related("organisation")
-        .filter(pk=deployment_id, status=Deployment.Status.ACTIVE)
-        .first()
-    )
-    if deployment is None:
-        return 0  # paused meanwhile, or another beat process has it
-    open_jobs = Job.objects.filter(
-        deployment=deployment, status__in=[Status.QUEUED, Status.RUNNING]
-    ).count()
-    missing = deployment.queue_trigger_jobs_wanted(waiting) - open_jobs
-    for _job in range(missing):
-        enqueue(deployment=deployment, trigger=Job.Trigger.QUEUE)
-    return max(missing, 0)

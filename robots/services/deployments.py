@@ -111,11 +111,7 @@ def update_deployment(*, deployment: Deployment, actor, **changes) -> Deployment
     deployment = Deployment.objects.select_for_update().get(pk=deployment.pk)
     if deployment.status == Deployment.Status.RETIRED:
         raise ValidationError(_("A retired deployment cannot be changed."), code="retired")
-    diff = {
-        name: [getattr(deployment, name), value]
-        for name, value in changes.items()
-        if getattr(deployment, name) != value
-    }
+    diff = audit.changed({name: getattr(deployment, name) for name in changes}, changes)
     if not diff:
         return deployment
     for name, (_before, value) in diff.items():

@@ -212,22 +212,20 @@ def update_organisation_details(*, organisation: Organisation, actor, **details)
             _("These details cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)}
         )
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changes = {}
-    for field, value in details.items():
-        before = getattr(organisation, field)
-        if before != value:
-            changes[field] = [before, value]
-            setattr(organisation, field, value)
-    if not changes:
+    before = {field: getattr(organisation, field) for field in details}
+    if not audit.changed(before, details):
         return organisation
+    for field, value in details.items():
+        setattr(organisation, field, value)
     organisation.full_clean(validate_unique=False, validate_constraints=False)
-    organisation.save(update_fields=list(changes))
-    audit.record(
+    audit.save_changes(
+        organisation,
+        before,
+        details,
         actor=actor,
         action="tenants.organisation.details_changed",
-        target=organisation,
         organisation=organisation,
-        changes=changes,
+        update_fields=True,
     )
     return organisation
 

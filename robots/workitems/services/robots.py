@@ -1,0 +1,260 @@
+"""What robots do with items: reserve and release them, rewrite payloads, make outputs,
+attach files; and items a robot left in progress too long, abandoned."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from robots.workitems.models import (
+    WorkItem,
+    WorkItemEvent,
+    WorkItemFile,
+    WorkItemOutput,
+    WorkQueue,
+)
+from robots.workitems.services.common import (
+    Status,
+    delete_file,
+    event,
+    payload_problems,
+    validate_payload,
+)
+
+
+@transaction.atomic
+def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> WorkItem | None:
+    """Hand the next item to a robot (of the run ``job_id``): new, not deferred, highest
+    priority, then oldest.
+
+    ``SKIP LOCKED`` lets concurrent robots each take a different item without waiting.
+    """
+    now = now or timezone.now()
+    item = (
+        WorkItem.objects.select_for_update(skip_locked=True)
+        .filter(queue=queue, status=Status.NEW)
+        .exclude(defer_until__gt=now)
+        .order_by("-priority", "created_at", "pk")
+        .first()
+    )
+    if item is None:
+        return None
+    item.status = Status.IN_PROGRESS
+    item.started_at = now
+    item.finished_at = None
+    item.attempts += 1
+    item.reserved_by_job = job_id
+    item.save(update_fields=["status", "started_at", "finished_at", "attempts", "reserved_by_job"])
+    event(
+        item,
+        Status.NEW,
+        Status.IN_PROGRESS,
+        at=now,
+        message=_("Reserved by a robot (attempt %(n)s)") % {"n": item.attempts},
+    ).save()
+    return item
+
+
+OUTCOMES = (Status.DONE, Status.BUSINESS_EXCEPTION, Status.APPLICATION_EXCEPTION)
+
+
+@transaction.atomic
+def release(
+    item: WorkItem,
+    *,
+    outcome: str,
+    message: str = "",
+    output: dict | None = None,
+    attempt: int | None = None,
+    job_id: int | None = None,
+    now=None,
+) -> WorkItem:
+    """A robot reports how an item went.
+
+    Idempotent: a repeated release (same outcome, item no longer in progress) changes
+    nothing, and a release naming an earlier ``attempt`` is ignored. A run (``job_id``) may
+    release only the item it reserved last: a late replay from an earlier run, after the item
+    was reserved again, is refused and changes nothing. An application error
+    goes back to ``new`` after the queue's retry delay until the maximum attempts is
+    reached; a business exception goes to manual handling.
+    """
+    now = now or timezone.now()
+    if outcome not in OUTCOMES:
+        raise ValidationError(
+            {"outcome": _("Choose one of: %(choices)s.") % {"choices": ", ".join(OUTCOMES)}}
+        )
+    item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+    if attempt is not None and attempt != item.attempts:
+        return item  # a late report of an earlier attempt
+    if job_id is not None and item.reserved_by_job != job_id:
+        raise ValidationError(_("Another run has reserved this item since; nothing changed."))
+    if item.status != Status.IN_PROGRESS:
+        if item.outcome == outcome:
+            return item
+        raise ValidationError(
+            _("The item is not in progress (it is %(status)s).")
+            % {"status": item.get_status_display()}
+        )
+    if output is not None:
+        problems = payload_problems(item.queue, output, name="output")
+        if problems:
+            raise ValidationError({"output": problems})
+        item.output = output
+    before = item.status
+    item.outcome = outcome
+    item.reason = message if outcome != Status.DONE else ""
+    if outcome == Status.APPLICATION_EXCEPTION and item.attempts < item.queue.max_retries:
+        item.status = Status.NEW
+        item.defer_until = now + timedelta(seconds=item.queue.retry_delay_seconds)
+        item.started_at = None
+        text = _("Application error; tried again after %(time)s: %(message)s") % {
+            "time": timezone.localtime(item.defer_until).strftime("%H:%M:%S"),
+            "message": message,
+        }
+    else:
+        item.status = outcome
+        item.finished_at = now
+        text = message
+    item.save()
+    event(item, before, item.status, at=now, message=text).save()
+    return item
+
+
+def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | None:
+    """The next item of any queue the deployment works (queues in the order created)."""
+    for queue in WorkQueue.objects.filter(deployment_id=deployment_id).order_by("pk"):
+        item = reserve_next(queue, job_id=job_id)
+        if item is not None:
+            return item
+    return None
+
+
+@transaction.atomic
+def save_payload_by_robot(item: WorkItem, payload) -> WorkItem:
+    """A robot rewrites an input item's payload (the queue's schema and size still hold)."""
+    item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+    validate_payload(item.queue, payload)
+    if payload != item.payload:
+        item.payload = payload
+        item.save(update_fields=["payload"])
+        event(item, item.status, item.status, message=_("Payload changed by the robot")).save()
+    return item
+
+
+def _check_output(payload) -> None:
+    problems = payload_problems(WorkQueue(), payload, name="output")
+    if problems:
+        raise ValidationError({"payload": problems})
+
+
+@transaction.atomic
+def create_output(parent: WorkItem, payload=None) -> WorkItemOutput:
+    """An output item a robot made from ``parent``."""
+    payload = {} if payload is None else payload
+    _check_output(payload)
+    return WorkItemOutput.objects.create(parent=parent, payload=payload)
+
+
+@transaction.atomic
+def save_output_payload(output: WorkItemOutput, payload) -> WorkItemOutput:
+    _check_output(payload)
+    output.payload = payload
+    output.save(update_fields=["payload"])
+    return output
+
+
+def check_file_size(size: int) -> None:
+    limit = settings.WORK_ITEM_FILE_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            _("The file is %(size)s; a work item's file may be at most %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
+def _check_file_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 255 or "/" in name or "\\" in name or name in (".", ".."):
+        raise ValidationError(_("A file name must be 1 to 255 characters without slashes."))
+    return name
+
+
+def check_new_file(name: str, size: int) -> str:
+    """Refuse a file before it is sent: a clear error about its name or size."""
+    check_file_size(size)
+    return _check_file_name(name)
+
+
+@transaction.atomic
+def attach_file(owner: WorkItem | WorkItemOutput, *, name: str, content: bytes) -> WorkItemFile:
+    """Store a robot's file with an input or output item; a file of the same name is
+    replaced. Files live in MEDIA under the member's schema."""
+    name = check_new_file(name, len(content))
+    owner_field = "item" if isinstance(owner, WorkItem) else "output"
+    for old in WorkItemFile.objects.select_for_update().filter(**{owner_field: owner}, name=name):
+        remove_file(old)
+    attached = WorkItemFile(**{owner_field: owner}, name=name, size=len(content))
+    attached.file.save(name, ContentFile(content), save=False)
+    attached.save()
+    if isinstance(owner, WorkItem):
+        event(
+            owner, owner.status, owner.status, message=_("File %(name)s added") % {"name": name}
+        ).save()
+    return attached
+
+
+@transaction.atomic
+def remove_file(attached: WorkItemFile) -> None:
+    if attached.item_id is not None:
+        item = attached.item
+        event(
+            item,
+            item.status,
+            item.status,
+            message=_("File %(name)s removed") % {"name": attached.name},
+        ).save()
+    delete_file(attached)
+
+
+@transaction.atomic
+def abandon_stuck_items(*, now=None) -> int:
+    """Mark items left in progress longer than their queue allows as abandoned.
+
+    Runs inside the member's schema (the caller — a tenant-aware task — chose it).
+    """
+    now = now or timezone.now()
+    total = 0
+    for queue in WorkQueue.objects.all():
+        cutoff = now - timedelta(minutes=queue.abandon_after_minutes)
+        stuck = list(
+            WorkItem.objects.select_for_update(skip_locked=True)
+            .filter(queue=queue, status=Status.IN_PROGRESS, started_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        if not stuck:
+            continue
+        WorkItem.objects.filter(pk__in=stuck).update(
+            status=Status.ABANDONED, finished_at=now, outcome=Status.ABANDONED
+        )
+        message = _("No answer from the robot for %(minutes)s minutes") % {
+            "minutes": queue.abandon_after_minutes
+        }
+        WorkItemEvent.objects.bulk_create(
+            [
+                WorkItemEvent(
+                    item_id=pk,
+                    at=now,
+                    from_status=Status.IN_PROGRESS,
+                    to_status=Status.ABANDONED,
+                    message=message,
+                )
+                for pk in stuck
+            ]
+        )
+        total += len(stuck)
+    return total
