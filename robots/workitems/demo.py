@@ -9,8 +9,9 @@ from django_tenants.utils import schema_context
 
 from robots import services as deployments
 from robots.models import Deployment
-from robots.workitems import services, uploads
+from robots.workitems import services
 from robots.workitems.models import WorkQueue
+from robots.workitems.services import uploads
 from tenants.models import Organisation, User
 
 INBOX = Path(__file__).resolve().parent.parent / "samples" / "inbox"

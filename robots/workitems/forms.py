@@ -2,9 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from robots import selectors as robot_selectors
-from robots.workitems import uploads
 from robots.workitems.models import WorkItem, WorkQueue
-from robots.workitems.services import QUEUE_FIELDS
+from robots.workitems.services import QUEUE_FIELDS, uploads
 from tenants import selectors as tenant_selectors
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d-%m-%Y %H:%M", "%d-%m-%Y"]

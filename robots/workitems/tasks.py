@@ -1,9 +1,10 @@
 from celery import shared_task
 
-from robots.workitems import services, uploads
+from robots.workitems import services
+from robots.workitems.services import uploads
 
-# Defined beside the code that queues it (robots.workitems.uploads); a work item task too.
-from robots.workitems.uploads import read_upload_task as read_upload
+# Defined beside the code that queues it (robots.workitems.services.uploads); a work item task too.
+from robots.workitems.services.uploads import read_upload_task as read_upload
 
 __all__ = ["abandon_stuck_items", "apply_retention", "read_upload", "read_waiting_uploads"]
 

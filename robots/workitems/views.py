@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.views import apply_errors
-from robots.workitems import selectors, services, uploads
+from robots.workitems import selectors, services
 from robots.workitems.forms import (
     BulkActionForm,
     HandleForm,
@@ -23,6 +23,7 @@ from robots.workitems.forms import (
     UploadForm,
 )
 from robots.workitems.models import WorkItem
+from robots.workitems.services import uploads
 from tenants.permissions import Capability, can
 from tenants.views import SiteView
 

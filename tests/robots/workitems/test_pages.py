@@ -6,8 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from robots.workitems import services, uploads
+from robots.workitems import services
 from robots.workitems.models import Upload, WorkItem, WorkQueue
+from robots.workitems.services import uploads
 from tenants.models import Role
 
 pytestmark = pytest.mark.django_db

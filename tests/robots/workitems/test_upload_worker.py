@@ -4,8 +4,9 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import schema_context
 
-from robots.workitems import services, uploads
+from robots.workitems import services
 from robots.workitems.models import Upload, WorkItem
+from robots.workitems.services import uploads
 
 pytestmark = [pytest.mark.worker, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
 
-from robots.workitems import uploads
 from robots.workitems.models import Upload, WorkItem
+from robots.workitems.services import uploads
 from tests.conftest import broker_unreachable
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from core.tasks import enqueue_in_schema
 from robots.workitems.models import Upload, WorkQueue
-from robots.workitems.services import ItemRow, add_items_bulk
+from robots.workitems.services.items import ItemRow, add_items_bulk
 
 ITEM_COLUMNS = ("reference", "priority", "deadline", "defer_until")
 
