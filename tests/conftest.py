@@ -25,6 +25,9 @@ from config.celery import app as celery_app
 from tenants import schemas, services
 from tenants.models import Domain, Organisation, Role
 
+# Fixtures of the catalog, execution and billing that tests of every area use.
+pytest_plugins = ["tests.fixtures.catalog", "tests.fixtures.robots", "tests.fixtures.billing"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import Robot, RobotVersion
 from core.models import AuditEvent
 from tenants.models import Organisation, Role
-from tests.catalog.conftest import COMMIT, REPO, archive
+from tests.fixtures.catalog import COMMIT, REPO, archive
 
 pytestmark = pytest.mark.django_db
 Status = RobotVersion.Status

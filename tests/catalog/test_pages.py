@@ -6,7 +6,7 @@ from django.urls import reverse
 from catalog.models import Robot, RobotVersion
 from core.models import AuditEvent
 from tenants.models import Organisation, Role
-from tests.catalog.conftest import COMMIT, REPO, archive
+from tests.fixtures.catalog import COMMIT, REPO, archive
 
 pytestmark = pytest.mark.django_db
 Status = RobotVersion.Status

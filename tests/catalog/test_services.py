@@ -7,7 +7,7 @@ from catalog.models import Robot, RobotVersion
 from core import audit
 from core.models import AuditEvent
 from tenants.models import Role
-from tests.catalog.conftest import COMMIT, REPO, archive
+from tests.fixtures.catalog import COMMIT, REPO, archive
 
 # These tests read the services' messages in English (the source language).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -12,22 +12,9 @@ from openpyxl import load_workbook
 from billing import services
 from billing.models import Invoice, Period
 from tenants.models import Role
-from tests.billing.conftest import rate_card  # noqa: F401
 from tests.billing.test_example_partnership import MARCH, make_pools, partnership  # noqa: F401
-from tests.catalog.conftest import (  # noqa: F401  (the partnership's deployments)
-    developer,
-    in_production,
-    make_robot,
-    make_version,
-    operator,
-    orderable,
-    process_owner,
-    reviewer,
-    staff,
-)
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_manual_handling import htmx_is_served
-from tests.robots.conftest import make_deployment  # noqa: F401
 
 # The real Celery worker of tests/test_worker.py, for the close task.
 from tests.test_worker import worker, worker_process  # noqa: F401

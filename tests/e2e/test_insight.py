@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """A member's process owner and the office's finance staff open the value and cost
 dashboards: the charts are drawn from the same figures the tables show, in Danish format."""
 
@@ -10,20 +9,8 @@ from django.contrib.staticfiles import finders
 
 from insight import services
 from tenants.models import Role
-from tests.catalog.conftest import (  # noqa: F401
-    developer,
-    in_production,
-    make_robot,
-    make_version,
-    operator,
-    orderable,
-    process_owner,
-    reviewer,
-    staff,
-)
 from tests.e2e.conftest import sign_in
 from tests.insight.conftest import at, close, closed_bill, items
-from tests.robots.conftest import make_deployment  # noqa: F401
 
 pytestmark = pytest.mark.browser
 OCT = date(2026, 10, 1)

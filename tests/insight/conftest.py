@@ -9,19 +9,6 @@ from django_tenants.utils import schema_context
 from billing.models import FinancingModel, Invoice, InvoiceLine, Period
 from robots.models import Job
 from robots.workitems.models import WorkItem, WorkQueue
-from tests.billing.conftest import rate_card  # noqa: F401
-from tests.catalog.conftest import (  # noqa: F401
-    developer,
-    in_production,
-    make_robot,
-    make_version,
-    operator,
-    orderable,
-    process_owner,
-    reviewer,
-    staff,
-)
-from tests.robots.conftest import make_deployment  # noqa: F401
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order
 from tenants.models import Role
-from tests.catalog.conftest import VALID_PARAMETERS
+from tests.fixtures.catalog import VALID_PARAMETERS
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/api/v1/orders/"

@@ -13,7 +13,7 @@ from orders import services
 from orders.models import Order
 from robots.models import Deployment
 from tenants.models import Notification, Role
-from tests.catalog.conftest import VALID_PARAMETERS
+from tests.fixtures.catalog import VALID_PARAMETERS
 
 Status = Order.Status
 A = services.Action
