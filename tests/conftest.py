@@ -10,6 +10,7 @@ for real, as every test did before: their schemas are dropped before and after t
 
 import contextlib
 import os
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.cache import cache
@@ -189,6 +190,20 @@ def site_client():
         return client
 
     return make
+
+
+def database_url() -> str:
+    """The test database as a URL; a Unix-socket HOST (the embedded server) goes in ?host=."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    name = quote(db["NAME"], safe="")
+    host = db["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{credentials}@/{name}?{urlencode({'host': host})}"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{credentials}@{host}{port}/{name}"
 
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"

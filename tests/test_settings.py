@@ -10,31 +10,17 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection
 from django.http.request import validate_host
 from django.test import Client
+
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.integration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The test database as a URL; a Unix-socket HOST (the embedded server) goes in ?host=."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    name = quote(db["NAME"], safe="")
-    host = db["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{credentials}@/{name}?{urlencode({'host': host})}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{credentials}@{host}{port}/{name}"
 
 
 def run_python(*args, **env):

@@ -13,10 +13,9 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from kombu.exceptions import OperationalError as BrokerError
@@ -27,25 +26,12 @@ from core.tasks import enqueue_in_schema
 from robots.tasks import abandon_stuck_items_everywhere
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.tasks import abandon_stuck_items
+from tests.conftest import database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0
-
-
-def database_url() -> str:
-    """The test database as a URL; a Unix-socket HOST (the embedded server) goes in ?host=."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    name = quote(db["NAME"], safe="")
-    host = db["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{credentials}@/{name}?{urlencode({'host': host})}"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgresql://{credentials}@{host}{port}/{name}"
 
 
 class Worker:

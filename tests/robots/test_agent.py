@@ -1,23 +1,18 @@
 """The runner agent against a live server: it fetches the package, runs the robot with its
 parameters, streams the output into the member's schema and reports the outcome."""
 
-import hashlib
-import io
 import threading
 import time
-import zipfile
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from catalog import services as catalog
-from catalog.models import RobotVersion
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.models import Job
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs
+from tests.fixtures.catalog import zipped
 
 pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
@@ -34,28 +29,9 @@ sys.exit(parameters.get("exit", 0))
 """
 
 
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 @pytest.fixture
-def archived_version(make_robot, developer, reviewer):
-    content = zipped({"robot.py": ROBOT})
-    robot = make_robot(parameters_schema={"type": "object"})
-    version = catalog.create_version(
-        robot=robot,
-        actor=developer,
-        version="1.0.0",
-        archive=SimpleUploadedFile("robot.zip", content),
-        archive_sha256=hashlib.sha256(content).hexdigest(),
-    )
-    catalog.transition_version(version, RobotVersion.Status.TEST, developer)
-    catalog.transition_version(version, RobotVersion.Status.APPROVED, reviewer)
-    return catalog.transition_version(version, RobotVersion.Status.PRODUCTION, developer)
+def archived_version(packaged_robot):
+    return packaged_robot({"robot.py": ROBOT})
 
 
 @pytest.fixture

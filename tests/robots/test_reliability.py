@@ -6,25 +6,19 @@ started as Python subprocesses, and ``manage.py runner`` against ``live_server``
 """
 
 import contextlib
-import hashlib
-import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django_tenants.utils import schema_context
 from kombu.exceptions import OperationalError as BrokerError
 
-from catalog import services as catalog
-from catalog.models import RobotVersion
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.models import Job
@@ -35,12 +29,8 @@ from robots.workitems import services as workitems
 from robots.workitems.models import WorkItem, WorkItemEvent
 from tenants.models import Notification
 from tenants.services import site_host
-from tests.conftest import broker_unreachable
-from tests.test_worker import (  # noqa: F401  (the real worker's fixtures, shared)
-    database_url,
-    worker,
-    worker_process,
-)
+from tests.conftest import broker_unreachable, database_url
+from tests.test_worker import worker, worker_process  # noqa: F401  (the real worker, shared)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 TIMEOUT = 60.0
@@ -242,28 +232,9 @@ sys.exit(parameters.get("exit", 0))
 """
 
 
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 @pytest.fixture
-def waiting_robot(make_robot, developer, reviewer):
-    content = zipped({"robot.py": ROBOT})
-    robot = make_robot(parameters_schema={"type": "object"})
-    version = catalog.create_version(
-        robot=robot,
-        actor=developer,
-        version="1.0.0",
-        archive=SimpleUploadedFile("robot.zip", content),
-        archive_sha256=hashlib.sha256(content).hexdigest(),
-    )
-    catalog.transition_version(version, RobotVersion.Status.TEST, developer)
-    catalog.transition_version(version, RobotVersion.Status.APPROVED, reviewer)
-    return catalog.transition_version(version, RobotVersion.Status.PRODUCTION, developer)
+def waiting_robot(packaged_robot):
+    return packaged_robot({"robot.py": ROBOT})
 
 
 @pytest.fixture

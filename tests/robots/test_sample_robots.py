@@ -3,9 +3,6 @@ demo is loaded, the real agent runs each sample deployment against a live server
 work item ends where the robot's logic sends it (clear cases done, unclear ones handed back
 to the member's staff with the robot's reason)."""
 
-import os
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
@@ -19,14 +16,6 @@ from tenants.models import Organisation, User
 
 pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 Status = WorkItem.Status
-
-
-@pytest.fixture(scope="session")
-def venv_cache(tmp_path_factory):
-    """The robots' virtualenvs (scikit-learn, Robot Framework, robocorp-workitems); set
-    ROBOTKONTOR_TEST_VENV_CACHE to keep them between runs."""
-    cached = os.environ.get("ROBOTKONTOR_TEST_VENV_CACHE")
-    return Path(cached) if cached else tmp_path_factory.mktemp("venvs")
 
 
 def run(deployment: Deployment, agent: RunnerAgent) -> Job:

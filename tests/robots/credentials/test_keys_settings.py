@@ -6,7 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from config.keys import development_key
-from tests.test_settings import database_url, run_python
+from tests.conftest import database_url
+from tests.test_settings import run_python
 
 
 @pytest.fixture

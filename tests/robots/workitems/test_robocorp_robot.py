@@ -1,18 +1,9 @@
 """End to end: a robot written for Robocorp Control Room (``robocorp-workitems``, installed
 from its own requirements.txt by the real agent) works our queue against a live server."""
 
-import hashlib
-import io
-import os
-import zipfile
-from pathlib import Path
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from catalog import services as catalog
-from catalog.models import RobotVersion
 from robots import services as deployments
 from robots.agent import RunnerAgent
 from robots.credentials import redaction
@@ -53,36 +44,9 @@ print("Faerdig")
 """
 
 
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 @pytest.fixture
-def robocorp_version(make_robot, developer, reviewer):
-    content = zipped({"robot.py": ROBOT, "requirements.txt": b"robocorp-workitems\n"})
-    robot = make_robot(parameters_schema={"type": "object"})
-    version = catalog.create_version(
-        robot=robot,
-        actor=developer,
-        version="1.0.0",
-        archive=SimpleUploadedFile("robot.zip", content),
-        archive_sha256=hashlib.sha256(content).hexdigest(),
-    )
-    catalog.transition_version(version, RobotVersion.Status.TEST, developer)
-    catalog.transition_version(version, RobotVersion.Status.APPROVED, reviewer)
-    return catalog.transition_version(version, RobotVersion.Status.PRODUCTION, developer)
-
-
-@pytest.fixture(scope="session")
-def venv_cache(tmp_path_factory):
-    """Where the agent keeps the robot's virtualenv; set ROBOTKONTOR_TEST_VENV_CACHE to
-    reuse it between runs (installing robocorp-workitems takes a while)."""
-    cached = os.environ.get("ROBOTKONTOR_TEST_VENV_CACHE")
-    return Path(cached) if cached else tmp_path_factory.mktemp("venvs")
+def robocorp_version(packaged_robot):
+    return packaged_robot({"robot.py": ROBOT, "requirements.txt": b"robocorp-workitems\n"})
 
 
 def test_a_robocorp_robot_works_the_queue_and_its_password_never_reaches_the_log(
