@@ -60,7 +60,7 @@ def run_job(aarhus, archived_version, process_owner, operator, make_runner, live
     yield agent, start
     # Close the kept-alive HTTP connection, so the server's thread ends with its database
     # connection before the test database is dropped.
-    agent.session.close()
+    agent.close()
 
 
 def lines_of(organisation, job) -> list[tuple[str, str]]:

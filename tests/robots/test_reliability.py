@@ -492,7 +492,7 @@ def test_runners_claim_and_complete_while_the_broker_is_down_and_alerts_follow_l
             assert agent.run_once() is True
             assert agent.run_once() is False
     finally:
-        agent.session.close()
+        agent.close()
     job.refresh_from_db()
     assert (job.status, job.exit_code) == (Status.FAILED, 3)
     # Nobody has been told yet: alerts come from the detectors, which read the database.

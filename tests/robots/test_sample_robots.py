@@ -115,4 +115,4 @@ def test_the_demo_sample_robots_work_their_queues(live_server, tmp_path, venv_ca
         assert job.status == Job.Status.SUCCEEDED
         assert "Ingen arbejdsopgaver i køen" in log_of(aab, job)
     finally:
-        agent.session.close()
+        agent.close()

@@ -99,7 +99,7 @@ def test_a_robocorp_robot_works_the_queue_and_its_password_never_reaches_the_log
         redaction.forget_all_secrets()  # the agent must mask by itself, as on its own machine
         assert agent.run_once() is True
     finally:
-        agent.session.close()
+        agent.close()
         redaction.forget_all_secrets()
 
     job.refresh_from_db()
