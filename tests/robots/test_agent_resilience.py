@@ -4,6 +4,7 @@ was cut short, and runs commands in the package's virtualenv. Real agent, real r
 processes, a live server."""
 
 import base64
+import contextlib
 import hashlib
 import socket
 import threading
@@ -164,7 +165,9 @@ def test_heartbeats_go_on_while_the_package_installs(
     agent = agent_for(live_server.url)
     worker = threading.Thread(target=agent.run_once)
     worker.start()
+    deadline = time.monotonic() + 60
     while Job.objects.get(pk=job.pk).status != Job.Status.RUNNING:
+        assert time.monotonic() < deadline, "the job was never claimed"
         time.sleep(0.1)
     time.sleep(20)  # well past the 15 s lease, while pip still builds
     assert jobs.expire_leases() == {"requeued": 0, "failed": 0}
@@ -172,6 +175,14 @@ def test_heartbeats_go_on_while_the_package_installs(
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, (job.message, log_of(aarhus, job))
     assert job.attempts == 1
+
+
+def hang_up(connection: socket.socket) -> None:
+    """Close a connection so that both ends notice at once: a bare close() leaves a thread
+    blocked in recv() on it, and the peer waiting, for as long as the socket lives."""
+    with contextlib.suppress(OSError):  # already gone
+        connection.shutdown(socket.SHUT_RDWR)
+    connection.close()
 
 
 class FlakyProxy:
@@ -210,13 +221,13 @@ class FlakyProxy:
         except OSError:
             pass  # the other side was cut
         for end in (source, target):
-            end.close()
+            hang_up(end)
 
     def cut(self, seconds: float) -> None:
         self.down.set()
         with self.lock:
             for connection in self.open:
-                connection.close()
+                hang_up(connection)
             self.open = []
         threading.Timer(seconds, self.down.clear).start()
 
@@ -232,7 +243,9 @@ def proxy(live_server):
     flaky.close()
 
 
-def test_a_network_blip_does_not_fail_a_healthy_run(aarhus, start_job, agent_for, proxy):
+def test_a_network_blip_does_not_fail_a_healthy_run(
+    aarhus, start_job, agent_for, proxy, live_server
+):
     # The robot writes a line every half second for 8 s and ends during a 25 s blip.
     job = start_job(
         {
@@ -241,10 +254,13 @@ def test_a_network_blip_does_not_fail_a_healthy_run(aarhus, start_job, agent_for
             )
         }
     )
-    agent = agent_for(f"http://127.0.0.1:{proxy.port}")
+    host = live_server.url.rsplit(":", 1)[0]  # the office's host name, by which it routes
+    agent = agent_for(f"{host}:{proxy.port}")
     worker = threading.Thread(target=agent.run_once)
     worker.start()
+    deadline = time.monotonic() + 60
     while not log_of(aarhus, job):
+        assert time.monotonic() < deadline, "the robot's first line never arrived"
         time.sleep(0.1)
     proxy.cut(25)
     worker.join(timeout=120)
