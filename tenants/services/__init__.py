@@ -17,6 +17,7 @@ from django_tenants.utils import schema_exists
 from core import audit
 from tenants import permissions, schemas
 from tenants.models import (
+    PROCESS_OWNER_ROLES,
     ApiToken,
     Domain,
     Invitation,
@@ -141,6 +142,23 @@ def ensure_office(*, name: str, cvr: str, ean: str = "", **details) -> Organisat
 
 def office() -> Organisation:
     return Organisation.objects.get(schema_name=settings.PUBLIC_SCHEMA_NAME)
+
+
+def check_process_owner(user: User, organisation: Organisation) -> None:
+    """Refuse (on the ``process_owner`` field) anyone but an active process owner or
+    administrator of the organisation: who may answer for its automated processes."""
+    if not Membership.objects.filter(
+        user=user, organisation=organisation, role__in=PROCESS_OWNER_ROLES, user__is_active=True
+    ).exists():
+        raise ValidationError(
+            {
+                "process_owner": _(
+                    "The process owner must be a process owner or administrator "
+                    "of %(organisation)s."
+                )
+                % {"organisation": organisation.name}
+            }
+        )
 
 
 @transaction.atomic
