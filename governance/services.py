@@ -16,7 +16,6 @@ from tenants.models import PROCESS_OWNER_ROLES, Membership, Role
 from tenants.services import check_process_owner
 
 Capability = permissions.Capability
-# The member's people who answer for a process (the same who approve its orders).
 # A new process's legal basis is first reviewed a year after it goes live.
 FIRST_REVIEW_AFTER = timedelta(days=365)
 EDITABLE_FIELDS = frozenset(

@@ -4,7 +4,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
 
 from billing.months import parse_month
 
@@ -22,7 +21,7 @@ class MonthCommand(BaseCommand):
         try:
             first_day = parse_month(month)
         except ValueError:
-            raise CommandError(_("Give the month as YYYY-MM, e.g. 2026-11.")) from None
+            raise CommandError("Give the month as YYYY-MM, e.g. 2026-11.") from None
         try:
             self.handle_month(first_day, month=month, **options)
         except ValidationError as error:

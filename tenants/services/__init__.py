@@ -32,6 +32,15 @@ logger = logging.getLogger(__name__)
 
 INVITATION_VALIDITY = timedelta(days=14)
 
+# Where an organisation is and whom to ask there, as invoices name them.
+ADDRESS_FIELDS = (
+    "street",
+    "postcode",
+    "city",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 # An organisation as its creator describes it: the form, the API and provisioning take these.
 ORGANISATION_FIELDS = (
     "name",
@@ -40,12 +49,7 @@ ORGANISATION_FIELDS = (
     "cvr",
     "ean",
     "buyer_reference",
-    "street",
-    "postcode",
-    "city",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
+    *ADDRESS_FIELDS,
     "vat_status",
 )
 # What finance and office admins may correct after creation; slug, kind and schema stay.
@@ -57,12 +61,7 @@ OFFICE_DETAIL_FIELDS = (
     "name",
     "cvr",
     "ean",
-    "street",
-    "postcode",
-    "city",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
+    *ADDRESS_FIELDS,
     "bank_reg_no",
     "bank_account_no",
     "iban",
