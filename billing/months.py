@@ -6,6 +6,12 @@ from datetime import date, datetime, time
 from django.utils import timezone
 
 
+def parse_month(text: str) -> date:
+    """The month written ``YYYY-MM`` (e.g. 2026-11) as its first day; ValueError otherwise."""
+    year, number = (int(part) for part in text.split("-"))
+    return date(year, number, 1)
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 

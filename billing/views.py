@@ -1,7 +1,5 @@
 """Finance pages on the office console, and a member's cost page on its own site."""
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +11,7 @@ from billing.forms import CostPoolForm, KeyFigureImportForm, RateCardForm, TimeE
 from billing.invoicing import MissingKeyFigures, compute_invoices
 from billing.models import CostPool, Period, TimeEntry
 from billing.money import format_number
+from billing.months import parse_month
 from core.tasks import enqueue_in_schema
 from core.views import apply_errors, flash_errors
 from tenants.permissions import Capability, can
@@ -51,8 +50,7 @@ class PeriodListView(FinanceView):
     def post(self, request):
         """Open (or go to) the period of a month given as YYYY-MM."""
         try:
-            year, month = (int(part) for part in request.POST.get("month", "").split("-"))
-            first_day = date(year, month, 1)
+            first_day = parse_month(request.POST.get("month", ""))
         except ValueError:
             messages.error(request, _("Give the month as YYYY-MM."))
             return redirect("billing:period_list")

@@ -8,9 +8,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
+from core.validators import check_json_schema
 from tenants.models import Organisation
 
 # --- The catalog -----------------------------------------------------------------------------
@@ -48,16 +47,7 @@ def validate_not_reserved(value):
 
 def validate_json_schema(value):
     """The parameters of a robot are described by a JSON Schema (draft 2020-12)."""
-    if not isinstance(value, dict):
-        raise ValidationError(_("The parameter schema must be a JSON object."))
-    try:
-        Draft202012Validator.check_schema(value)
-    except SchemaError as error:
-        path = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        raise ValidationError(
-            _("This is not a valid JSON Schema at %(path)s: %(reason)s"),
-            params={"path": path, "reason": error.message},
-        ) from None
+    check_json_schema(value, not_an_object=_("The parameter schema must be a JSON object."))
 
 
 def default_parameters_schema():

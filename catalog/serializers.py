@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import MEMBER_KINDS, Robot, RobotVersion
+from catalog.services import ROBOT_FIELDS, VERSION_HISTORY_FIELDS
 from tenants.models import OFFICE_ROLES, User
 
 
@@ -47,27 +48,11 @@ class RobotSerializer(serializers.ModelSerializer):
         model = Robot
         fields = [
             "id",
-            "slug",
-            "kind",
+            *ROBOT_FIELDS,
             "name",
-            "name_da",
-            "name_en",
             "summary",
-            "summary_da",
-            "summary_en",
             "description",
-            "description_da",
-            "description_en",
-            "category",
-            "systems",
-            "member_kinds",
-            "owner",
-            "maturity",
-            "estimated_minutes_saved",
-            "process_design_document",
             "process_design_document_url",
-            "credential_types",
-            "parameters_schema",
             "in_production",
             "current_version",
             "created_at",
@@ -118,27 +103,9 @@ class RobotVersionSerializer(serializers.ModelSerializer):
             "archive_sha256",
             "package_reference",
             "changelog",
-            "author",
-            "created_at",
-            "test_passed_at",
-            "test_passed_by",
-            "approved_at",
-            "approved_by",
-            "released_at",
-            "retired_at",
+            *VERSION_HISTORY_FIELDS,
         ]
-        read_only_fields = [
-            "id",
-            "status",
-            "author",
-            "created_at",
-            "test_passed_at",
-            "test_passed_by",
-            "approved_at",
-            "approved_by",
-            "released_at",
-            "retired_at",
-        ]
+        read_only_fields = ["id", "status", *VERSION_HISTORY_FIELDS]
         # Uniqueness per robot is checked by the catalog service (full_clean).
         validators = []
 

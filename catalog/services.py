@@ -49,6 +49,18 @@ ROBOT_FIELDS = (
     "credential_types",
     "parameters_schema",
 )
+# What a version's stages leave behind: who wrote it and who tested, approved, released and
+# retired it when. Only the service stamps them.
+VERSION_HISTORY_FIELDS = (
+    "author",
+    "created_at",
+    "test_passed_at",
+    "test_passed_by",
+    "approved_at",
+    "approved_by",
+    "released_at",
+    "retired_at",
+)
 
 
 def _require_catalog_manager(actor) -> None:

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from core import audit
 from governance.models import ContractStatus, GovernanceRecord, validate_systems
 from tenants import permissions
-from tenants.models import Membership, Role
+from tenants.models import PROCESS_OWNER_ROLES, Membership, Role
+from tenants.services import check_process_owner
 
 Capability = permissions.Capability
-# The member's people who answer for a process (the same who approve its orders).
-OWNER_ROLES = (Role.PROCESS_OWNER, Role.MEMBER_ADMIN)
 # A new process's legal basis is first reviewed a year after it goes live.
 FIRST_REVIEW_AFTER = timedelta(days=365)
 EDITABLE_FIELDS = frozenset(
@@ -78,7 +77,7 @@ def _systems(names, contract_allows: str) -> list[dict]:
 def _owner_of(organisation, fallback):
     """The member's process owner (else its administrator) when nobody is named."""
     memberships = Membership.objects.filter(
-        organisation=organisation, role__in=OWNER_ROLES, user__is_active=True
+        organisation=organisation, role__in=PROCESS_OWNER_ROLES, user__is_active=True
     ).select_related("user")
     ranked = sorted(memberships, key=lambda m: (m.role != Role.PROCESS_OWNER, m.pk))
     return ranked[0].user if ranked else fallback
@@ -168,21 +167,6 @@ def _checked_systems(systems) -> list[dict]:
     ]
 
 
-def _check_process_owner(user, organisation) -> None:
-    if not Membership.objects.filter(
-        user=user, organisation=organisation, role__in=OWNER_ROLES, user__is_active=True
-    ).exists():
-        raise ValidationError(
-            {
-                "process_owner": _(
-                    "The process owner must be a process owner or administrator "
-                    "of %(organisation)s."
-                )
-                % {"organisation": organisation.name}
-            }
-        )
-
-
 def _check_future(value: date, field: str) -> None:
     if value <= timezone.localdate():
         raise ValidationError({field: _("The next review must be after today.")})
@@ -208,7 +192,7 @@ def update_record(record: GovernanceRecord, actor, *, site, **fields) -> Governa
     if "personal_data_categories" in fields:
         fields["personal_data_categories"] = _categories(fields["personal_data_categories"])
     if "process_owner" in fields and fields["process_owner"].pk != record.process_owner_id:
-        _check_process_owner(fields["process_owner"], record.organisation)
+        check_process_owner(fields["process_owner"], record.organisation)
     if "review_due" in fields and fields["review_due"] != record.review_due:
         _check_future(fields["review_due"], "review_due")
     for name, value in fields.items():

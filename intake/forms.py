@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from intake.models import Idea, ScoringWeights
+from intake.scoring import WEIGHT_FIELDS
+from intake.services import IDEA_FIELDS
 
 
 class IdeaForm(forms.ModelForm):
@@ -13,22 +15,7 @@ class IdeaForm(forms.ModelForm):
 
     class Meta:
         model = Idea
-        fields = [
-            "title",
-            "description",
-            "volume_per_month",
-            "minutes_per_case",
-            "rule_based",
-            "digital_input",
-            "systems",
-            "systems_change",
-            "exception_rate",
-            "legal_basis",
-            "contract_allows",
-            "personal_data",
-            "personal_data_categories",
-            "urgency",
-        ]
+        fields = list(IDEA_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "legal_basis": forms.Textarea(attrs={"rows": 2}),
@@ -66,25 +53,7 @@ class CommentForm(forms.Form):
     text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-WEIGHT_FIELDS = [
-    "rule_based",
-    "digital_input",
-    "system_stability",
-    "exception_rate",
-    "volume",
-    "legal_basis",
-    "contract",
-    "personal_data",
-    "urgency",
-    "suitability_share",
-    "full_volume_hours",
-    "hourly_rate",
-    "staff_hourly_rate",
-    "hours_per_fte",
-]
-
-
 class WeightsForm(forms.ModelForm):
     class Meta:
         model = ScoringWeights
-        fields = WEIGHT_FIELDS
+        fields = list(WEIGHT_FIELDS)

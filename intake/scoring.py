@@ -16,6 +16,26 @@ URGENCY = {"high": ONE, "medium": Decimal("0.6"), "low": Decimal("0.3")}
 # At 50 % exceptions or more a robot hands back as much as it does.
 EXCEPTIONS_AT_ZERO = Decimal(50)
 
+# The weights (fields of ScoringWeights) of each half of the score, and the rates behind
+# the business case: the office edits them all in one form.
+SUITABILITY_WEIGHTS = (
+    "rule_based",
+    "digital_input",
+    "system_stability",
+    "exception_rate",
+    "volume",
+)
+READINESS_WEIGHTS = ("legal_basis", "contract", "personal_data", "urgency")
+WEIGHTS = (*SUITABILITY_WEIGHTS, *READINESS_WEIGHTS)
+RATES = (
+    "suitability_share",
+    "full_volume_hours",
+    "hourly_rate",
+    "staff_hourly_rate",
+    "hours_per_fte",
+)
+WEIGHT_FIELDS = (*WEIGHTS, *RATES)
+
 
 def _weighted(factors: dict[str, Decimal], weights: dict[str, int]) -> Decimal:
     total = sum(weights.values())
@@ -70,11 +90,7 @@ def score(idea, weights) -> Score:
             ),
             "volume": min(ONE, hours / Decimal(weights.full_volume_hours)),
         },
-        {
-            name: getattr(weights, name)
-            for name in ("rule_based", "digital_input", "system_stability", "exception_rate")
-        }
-        | {"volume": weights.volume},
+        {name: getattr(weights, name) for name in SUITABILITY_WEIGHTS},
     )
     readiness = _weighted(
         {
@@ -83,10 +99,7 @@ def score(idea, weights) -> Score:
             "personal_data": Decimal("0.5") if idea.personal_data else ONE,
             "urgency": URGENCY[idea.urgency],
         },
-        {
-            name: getattr(weights, name)
-            for name in ("legal_basis", "contract", "personal_data", "urgency")
-        },
+        {name: getattr(weights, name) for name in READINESS_WEIGHTS},
     )
     share = Decimal(weights.suitability_share) / 100
     total = (suitability * share + readiness * (ONE - share)).quantize(

@@ -1,8 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from intake.forms import WEIGHT_FIELDS
 from intake.models import Idea, IdeaComment, ScoringWeights
+from intake.scoring import WEIGHT_FIELDS
+from intake.services import IDEA_FIELDS
 from tenants.models import User
 
 
@@ -47,20 +48,7 @@ class IdeaSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "organisation",
-            "title",
-            "description",
-            "volume_per_month",
-            "minutes_per_case",
-            "rule_based",
-            "digital_input",
-            "systems",
-            "systems_change",
-            "exception_rate",
-            "legal_basis",
-            "contract_allows",
-            "personal_data",
-            "personal_data_categories",
-            "urgency",
+            *IDEA_FIELDS,
             "status",
             "rejection_reason",
             "assignee",
@@ -119,4 +107,4 @@ class CommentSerializer(serializers.ModelSerializer):
 class ScoringWeightsSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScoringWeights
-        fields = WEIGHT_FIELDS
+        fields = list(WEIGHT_FIELDS)

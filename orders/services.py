@@ -19,11 +19,10 @@ from robots.models import Deployment
 from robots.schedules import validate_cron
 from tenants import permissions
 from tenants.models import PROCESS_OWNER_ROLES, Membership, Role, User
-from tenants.services import notifications, office
+from tenants.services import check_process_owner, notifications, office
 
 Status = Order.Status
 Capability = permissions.Capability
-APPROVER_ROLES = PROCESS_OWNER_ROLES
 OFFICE_HANDLER_ROLES = (Role.OFFICE_OPERATOR, Role.OFFICE_DEVELOPER, Role.OFFICE_ADMIN)
 OPEN_STATUSES = (Status.SUBMITTED, Status.APPROVED, Status.ACCEPTED, Status.TESTING)
 CONFIGURABLE_STATUSES = (Status.APPROVED, Status.ACCEPTED, Status.TESTING)
@@ -152,7 +151,7 @@ def _tell(order: Order, message: str, actor, *, office_too: bool, approvers_too:
     url = f"/orders/{order.pk}/"
     members = [order.ordered_by, order.process_owner]
     if approvers_too:
-        members += _people_with(order.organisation, APPROVER_ROLES)
+        members += _people_with(order.organisation, PROCESS_OWNER_ROLES)
     notifications.notify(
         recipients=members,
         organisation=order.organisation,
@@ -175,21 +174,6 @@ def _tell(order: Order, message: str, actor, *, office_too: bool, approvers_too:
 def _check_version(robot_version: RobotVersion) -> None:
     if robot_version.status != RobotVersion.Status.PRODUCTION:
         raise ValidationError({"robot_version": _("Only a version in production can be ordered.")})
-
-
-def _check_process_owner(process_owner, organisation) -> None:
-    if not Membership.objects.filter(
-        user=process_owner, organisation=organisation, role__in=APPROVER_ROLES
-    ).exists():
-        raise ValidationError(
-            {
-                "process_owner": _(
-                    "The process owner must be a process owner or administrator "
-                    "of %(organisation)s."
-                )
-                % {"organisation": organisation.name}
-            }
-        )
 
 
 def _check_configuration(robot_version, parameters, schedule) -> None:
@@ -215,7 +199,7 @@ def place_order(
     parameters = {} if parameters is None else parameters
     proposed_schedule = (proposed_schedule or "").strip()
     _check_configuration(robot_version, parameters, proposed_schedule)
-    _check_process_owner(process_owner, organisation)
+    check_process_owner(process_owner, organisation)
     order = Order(
         organisation=organisation,
         robot=robot_version.robot,

@@ -10,21 +10,7 @@ from tenants.validators import BUYER_REFERENCE_TOO_LONG
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "slug",
-            "kind",
-            "cvr",
-            "ean",
-            "buyer_reference",
-            "street",
-            "postcode",
-            "city",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "vat_status",
-        ]
+        fields = list(services.ORGANISATION_FIELDS)
         help_texts = {"slug": _("The organisation's site will be <slug>.<domain>.")}
         error_messages = {"buyer_reference": {"max_length": BUYER_REFERENCE_TOO_LONG}}
 

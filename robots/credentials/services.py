@@ -28,10 +28,9 @@ from robots.credentials.models import (
 )
 from robots.credentials.selectors import deployment_choices, ensure_schema_of
 from robots.models import Deployment
-from tenants.models import Organisation, Role
+from tenants.models import Organisation
 
 MAX_CERTIFICATE_BYTES = 1024 * 1024
-OWNER_ROLES = (Role.PROCESS_OWNER, Role.MEMBER_ADMIN)
 EXPIRY_WARNING_DAYS = 30
 SECRET_FIELDS = {
     Credential.Kind.USERNAME_PASSWORD: ("password",),

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from robots.credentials.selectors import ensure_schema_of, expiring_credentials
-from robots.credentials.services import EXPIRY_WARNING_DAYS, OWNER_ROLES
+from robots.credentials.services import EXPIRY_WARNING_DAYS
 from robots.models import Deployment, Job, Runner
 from robots.monitoring.models import Alert
 from robots.monitoring.services import Finding, sync_alerts
 from robots.schedules import COPENHAGEN, is_danish_holiday, last_fire_time
 from robots.workitems.models import WorkItem, WorkQueue
-from tenants.models import Membership, Organisation
+from tenants.models import PROCESS_OWNER_ROLES, Membership, Organisation
 
 Kind = Alert.Kind
 Severity = Alert.Severity
@@ -162,7 +162,7 @@ def _member_owners(organisation: Organisation) -> tuple:
     return tuple(
         membership.user
         for membership in Membership.objects.filter(
-            organisation=organisation, role__in=OWNER_ROLES
+            organisation=organisation, role__in=PROCESS_OWNER_ROLES
         ).select_related("user")
     )
 

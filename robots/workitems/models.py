@@ -13,30 +13,20 @@ deployments are deactivated or retired, not deleted (``DO_NOTHING``: deleting on
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+
+from core.validators import check_json_schema
 
 
 def validate_payload_schema(value):
     """A queue may describe its payloads with a JSON Schema (draft 2020-12)."""
     if value is None:
         return
-    if not isinstance(value, dict):
-        raise ValidationError(_("The payload schema must be a JSON object."))
-    try:
-        Draft202012Validator.check_schema(value)
-    except SchemaError as error:
-        path = "/".join(str(part) for part in error.absolute_path) or "(root)"
-        raise ValidationError(
-            _("This is not a valid JSON Schema at %(path)s: %(reason)s"),
-            params={"path": path, "reason": error.message},
-        ) from None
+    check_json_schema(value, not_an_object=_("The payload schema must be a JSON object."))
 
 
 class WorkQueue(models.Model):

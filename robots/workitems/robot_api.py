@@ -22,6 +22,7 @@ from robots.credentials import services as credentials
 from robots.models import Job
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.serializers import ROBOT_ITEM_FIELDS
 
 
 class JobTokenAuthentication(authentication.BaseAuthentication):
@@ -99,19 +100,7 @@ class RobotQueueSerializer(serializers.ModelSerializer):
 class RobotItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkItem
-        fields = [
-            "id",
-            "queue",
-            "reference",
-            "payload",
-            "status",
-            "priority",
-            "deadline",
-            "attempts",
-            "outcome",
-            "reason",
-            "output",
-        ]
+        fields = list(ROBOT_ITEM_FIELDS)
 
 
 class ReleaseSerializer(serializers.Serializer):

@@ -28,24 +28,30 @@ class WorkQueueSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+# What a robot sees of a work item (the robots' API); the staff see more.
+ROBOT_ITEM_FIELDS = (
+    "id",
+    "queue",
+    "reference",
+    "payload",
+    "status",
+    "priority",
+    "deadline",
+    "attempts",
+    "outcome",
+    "reason",
+    "output",
+)
+
+
 class WorkItemSerializer(serializers.ModelSerializer):
     assigned_to = serializers.SlugRelatedField(slug_field="email", read_only=True)
 
     class Meta:
         model = WorkItem
         fields = [
-            "id",
-            "queue",
-            "reference",
-            "payload",
-            "status",
-            "priority",
-            "deadline",
+            *ROBOT_ITEM_FIELDS,
             "defer_until",
-            "attempts",
-            "outcome",
-            "reason",
-            "output",
             "assigned_to",
             "created_at",
             "started_at",

@@ -17,6 +17,7 @@ from django_tenants.utils import schema_exists
 from core import audit
 from tenants import permissions, schemas
 from tenants.models import (
+    PROCESS_OWNER_ROLES,
     ApiToken,
     Domain,
     Invitation,
@@ -30,6 +31,41 @@ from tenants.models import (
 logger = logging.getLogger(__name__)
 
 INVITATION_VALIDITY = timedelta(days=14)
+
+# Where an organisation is and whom to ask there, as invoices name them.
+ADDRESS_FIELDS = (
+    "street",
+    "postcode",
+    "city",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+# An organisation as its creator describes it: the form, the API and provisioning take these.
+ORGANISATION_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "cvr",
+    "ean",
+    "buyer_reference",
+    *ADDRESS_FIELDS,
+    "vat_status",
+)
+# What finance and office admins may correct after creation; slug, kind and schema stay.
+MEMBER_DETAIL_FIELDS = tuple(
+    field for field in ORGANISATION_FIELDS if field not in ("slug", "kind")
+)
+# The office's own details, with the bank account its invoices name as where to pay.
+OFFICE_DETAIL_FIELDS = (
+    "name",
+    "cvr",
+    "ean",
+    *ADDRESS_FIELDS,
+    "bank_reg_no",
+    "bank_account_no",
+    "iban",
+)
 
 
 def site_host(organisation: Organisation) -> str:
@@ -49,45 +85,22 @@ def schema_name_for(slug: str) -> str:
 
 
 @transaction.atomic
-def provision_organisation(
-    *,
-    name: str,
-    slug: str,
-    kind: str,
-    cvr: str,
-    ean: str = "",
-    buyer_reference: str = "",
-    street: str = "",
-    postcode: str = "",
-    city: str = "",
-    contact_name: str = "",
-    contact_email: str = "",
-    contact_phone: str = "",
-    vat_status: str = Organisation.VatStatus.STANDARD,
-) -> Organisation:
+def provision_organisation(*, name: str, slug: str, kind: str, cvr: str, **details) -> Organisation:
     """Create a member organisation, its domain and its schema — all of it, or nothing.
 
-    The schema is cloned from the migrated template schema (settings.TENANT_BASE_SCHEMA),
-    which is much faster than migrating a new schema from scratch. Because PostgreSQL DDL is
-    transactional, a failure anywhere rolls back the rows and the schema together.
+    ``details`` are the rest of ``ORGANISATION_FIELDS`` (address, contact, EAN, VAT status);
+    what is not given takes the model's default. The schema is cloned from the migrated
+    template schema (settings.TENANT_BASE_SCHEMA), which is much faster than migrating a new
+    schema from scratch. Because PostgreSQL DDL is transactional, a failure anywhere rolls
+    back the rows and the schema together.
     """
+    unknown = set(details) - set(ORGANISATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organisation fields: {sorted(unknown)}")
     if kind == Organisation.Kind.OFFICE:
         raise ValidationError({"kind": _("There is only one shared office.")})
     organisation = Organisation(
-        name=name,
-        slug=slug,
-        kind=kind,
-        cvr=cvr,
-        ean=ean,
-        buyer_reference=buyer_reference,
-        street=street,
-        postcode=postcode,
-        city=city,
-        contact_name=contact_name,
-        contact_email=contact_email,
-        contact_phone=contact_phone,
-        vat_status=vat_status,
-        schema_name=schema_name_for(slug),
+        name=name, slug=slug, kind=kind, cvr=cvr, schema_name=schema_name_for(slug), **details
     )
     organisation.full_clean(exclude=["schema_name"])
     host = site_host(organisation)
@@ -130,6 +143,23 @@ def office() -> Organisation:
     return Organisation.objects.get(schema_name=settings.PUBLIC_SCHEMA_NAME)
 
 
+def check_process_owner(user: User, organisation: Organisation) -> None:
+    """Refuse (on the ``process_owner`` field) anyone but an active process owner or
+    administrator of the organisation: who may answer for its automated processes."""
+    if not Membership.objects.filter(
+        user=user, organisation=organisation, role__in=PROCESS_OWNER_ROLES, user__is_active=True
+    ).exists():
+        raise ValidationError(
+            {
+                "process_owner": _(
+                    "The process owner must be a process owner or administrator "
+                    "of %(organisation)s."
+                )
+                % {"organisation": organisation.name}
+            }
+        )
+
+
 @transaction.atomic
 def set_key_figure(
     *, organisation: Organisation, kind: str, value, valid_from, source: str = ""
@@ -162,37 +192,6 @@ def set_job_limit(*, organisation: Organisation, max_concurrent_jobs: int, actor
         changes={"max_concurrent_jobs": [before, max_concurrent_jobs]},
     )
     return organisation
-
-
-# What finance and office admins may correct after creation; slug, kind and schema stay.
-MEMBER_DETAIL_FIELDS = (
-    "name",
-    "cvr",
-    "ean",
-    "buyer_reference",
-    "street",
-    "postcode",
-    "city",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "vat_status",
-)
-# The office's own details, with the bank account its invoices name as where to pay.
-OFFICE_DETAIL_FIELDS = (
-    "name",
-    "cvr",
-    "ean",
-    "street",
-    "postcode",
-    "city",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "bank_reg_no",
-    "bank_account_no",
-    "iban",
-)
 
 
 def detail_fields(organisation: Organisation) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from billing.exports import peppol
 from core.models import AuditEvent
 from tenants.models import Organisation, Role
+from tenants.services import MEMBER_DETAIL_FIELDS
 from tests.billing.test_example_partnership import partnership  # noqa: F401
 from tests.billing.test_exports import closed  # noqa: F401
 
@@ -26,19 +27,7 @@ def finance(office, make_user):
 
 
 def details_of(organisation: Organisation, **changes) -> dict:
-    fields = [
-        "name",
-        "cvr",
-        "ean",
-        "buyer_reference",
-        "street",
-        "postcode",
-        "city",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "vat_status",
-    ]
+    fields = MEMBER_DETAIL_FIELDS
     return {field: getattr(organisation, field) for field in fields} | changes
 
 

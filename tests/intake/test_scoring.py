@@ -121,20 +121,5 @@ def test_many_exceptions_score_nothing_for_exceptions_and_zero_weights_score_zer
     # points of the first case (68.96 − 12 = 56.96) and the volume factor drops too:
     # 480 h × 0.4 = 192 h → 192/500 = 0.384 × 15 = 5.76 instead of 12.96 → 56.96 − 7.2 = 49.76
     assert scoring.score(idea(exception_rate=Decimal(60)), weights).suitability == Decimal("49.8")
-    zero = ScoringWeights(
-        **{
-            name: 0
-            for name in (
-                "rule_based",
-                "digital_input",
-                "system_stability",
-                "exception_rate",
-                "volume",
-                "legal_basis",
-                "contract",
-                "personal_data",
-                "urgency",
-            )
-        }
-    )
+    zero = ScoringWeights(**{name: 0 for name in scoring.WEIGHTS})
     assert scoring.score(idea(), zero).total == Decimal("0.0")

@@ -113,6 +113,15 @@ def test_process_owner_must_be_an_approver_of_the_member(place, staff):
     assert "process_owner" in refused.value.message_dict
 
 
+def test_an_inactive_process_owner_is_refused_as_in_the_governance_register(place, process_owner):
+    process_owner.is_active = False
+    process_owner.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError) as refused:
+        place(process_owner=process_owner)
+    assert "process_owner" in refused.value.message_dict
+    assert Order.objects.count() == 0
+
+
 def test_only_versions_in_production_can_be_ordered(place, make_version, orderable):
     draft = make_version(orderable.robot)
     with pytest.raises(ValidationError) as refused:

@@ -1,13 +1,12 @@
-from datetime import date
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from billing import services
 from billing.exports import pdf, peppol, tables
 from billing.exports.documents import documents_of, file_stem
+from billing.management.base import MonthCommand
 from billing.models import Period
 from tenants.services import office
 
@@ -15,14 +14,14 @@ DOCUMENT_WRITERS = {"peppol": (peppol.document, "xml"), "pdf": (pdf.document, "p
 TABLE_WRITERS = {"csv": tables.write_csv, "xlsx": tables.write_xlsx}
 
 
-class Command(BaseCommand):
+class Command(MonthCommand):
     help = (
         "Export a closed month: export_invoices YYYY-MM --format peppol|pdf|csv|xlsx --out DIR "
         "(one file per invoice and credit note, or the tables), then mark it exported."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("month", help="YYYY-MM")
+        super().add_arguments(parser)
         parser.add_argument(
             "--format",
             dest="export_format",
@@ -31,12 +30,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--out", required=True, type=Path, help="Directory to write to.")
 
-    def handle(self, *args, month: str, export_format: str, out: Path, **options):
-        try:
-            year, number = (int(part) for part in month.split("-"))
-            first_day = date(year, number, 1)
-        except ValueError:
-            raise CommandError(_("Give the month as YYYY-MM, e.g. 2026-11.")) from None
+    def handle_month(self, first_day, *, month: str, export_format: str, out: Path, **options):
         period = Period.objects.filter(month=first_day).first()
         if period is None or not period.is_final:
             raise CommandError(
@@ -44,10 +38,7 @@ class Command(BaseCommand):
                 % {"period": month}
             )
         out.mkdir(parents=True, exist_ok=True)
-        try:
-            written = self._write(period, export_format, out)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
+        written = self._write(period, export_format, out)
         services.mark_exported(period)
         for path in written:
             self.stdout.write(str(path))

@@ -1,7 +1,6 @@
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
+from billing.months import parse_month
 from insight import services
 
 
@@ -14,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, months, all, **options):
         try:
-            chosen = [date.fromisoformat(f"{month}-01") for month in months]
+            chosen = [parse_month(month) for month in months]
         except ValueError as error:
             raise CommandError(f"A month is written YYYY-MM: {error}") from error
         if all:
