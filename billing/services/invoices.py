@@ -66,8 +66,15 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
 
     A fixed number of statements whatever the number of members: the invoices in one
     INSERT, their (tens of thousands of) lines in one COPY, without a model object for each.
+    A member with nothing to bill (no usage, no pool share, no adjustment) gets no invoice:
+    it would never be sent, and numbering it would leave a gap in the issued series.
     """
     drafts = compute_invoices(period)
+    drafts.invoices = {
+        organisation_id: draft
+        for organisation_id, draft in drafts.invoices.items()
+        if draft.lines or draft.pool_lines or draft.adjustments
+    }
     stale = Invoice.objects.filter(period=period, kind=Invoice.Kind.INVOICE, number__isnull=True)
     InvoiceLine.objects.filter(invoice__in=stale).delete()
     stale.delete()
