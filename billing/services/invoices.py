@@ -18,6 +18,8 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     Period,
+    UsageEntry,
+    UsageTotal,
 )
 from billing.money import round_half_up
 from billing.months import add_months
@@ -228,6 +230,55 @@ def _number_drafts(period: Period) -> list[tuple[int, int]]:
     return numbered
 
 
+# The month's ledger summed per group (one GROUP BY, as the close did before it had running
+# totals) against the running totals; the groups that disagree. Parameters: runtime kind,
+# work-items kind, period, runtime kind, work-items kind, period.
+_TOTALS_DISAGREEING = f"""
+    SELECT coalesce(ledger.organisation_id, total.organisation_id)
+    FROM (
+        SELECT organisation_id, coalesce(deployment_id, 0) AS deployment_id,
+            coalesce(robot_id, 0) AS robot_id, sum(started_minutes) AS started_minutes,
+            sum(quantity) FILTER (WHERE kind = %s) AS runtime_seconds,
+            sum(quantity) FILTER (WHERE kind = %s) AS work_items
+        FROM {UsageEntry._meta.db_table}
+        WHERE period_id = %s AND kind IN (%s, %s)
+        GROUP BY 1, 2, 3
+    ) AS ledger
+    FULL JOIN (
+        SELECT organisation_id, coalesce(deployment_id, 0) AS deployment_id,
+            coalesce(robot_id, 0) AS robot_id, started_minutes, runtime_seconds, work_items
+        FROM {UsageTotal._meta.db_table}
+        WHERE period_id = %s
+    ) AS total USING (organisation_id, deployment_id, robot_id)
+    WHERE (ledger.started_minutes, ledger.runtime_seconds, ledger.work_items)
+        IS DISTINCT FROM (total.started_minutes, total.runtime_seconds, total.work_items)
+"""
+
+
+class TotalsDisagree(ValidationError):
+    """The running totals a close bills from do not equal the ledger's sums."""
+
+
+def verify_usage_totals(period: Period) -> None:
+    """Refuse (``TotalsDisagree``, naming the members) when the running totals of the
+    period's usage differ from the ledger's sums: someone changed them behind the ledger's
+    back (the database refuses it unless its triggers were switched off)."""
+    runtime, items = UsageEntry.Kind.RUNTIME.value, UsageEntry.Kind.WORK_ITEMS.value
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_DISAGREEING, [runtime, items, period.pk, runtime, items, period.pk])
+        disagreeing = sorted({organisation_id for (organisation_id,) in cursor.fetchall()})
+    if disagreeing:
+        names = Organisation.objects.filter(pk__in=disagreeing).order_by("name")
+        raise TotalsDisagree(
+            _(
+                "The period cannot be closed: the running totals of usage do not agree with "
+                "the usage ledger for %(members)s. Nothing was changed; see docs/database.md "
+                "on how the totals are kept."
+            )
+            % {"members": ", ".join(names.values_list("name", flat=True))}
+        )
+
+
 def set_progress(period: Period, percent: int, message: str) -> None:
     """Progress of a close for a page to poll; written in its own transaction."""
     if not Period.objects.filter(pk=period.pk, status__in=Period.FINAL).exists():
@@ -239,12 +290,14 @@ def close_period(period: Period) -> Period:
     """Compute the invoices one last time, number them and close the period.
 
     Closing a closed period changes nothing. Refused (nothing changed) with the list of
-    missing key figures if a pool cannot be split. Usage is booked beforehand by
+    missing key figures if a pool cannot be split, and naming the members whose running
+    totals of usage disagree with the ledger if any do. Usage is booked beforehand by
     ``record_period_usage`` (the task and the command do both).
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_final:
         return period
+    verify_usage_totals(period)
     _write_drafts(period)
     invoices = _number_drafts(period)
     stripe_sync.enqueue_pushes(invoices)
