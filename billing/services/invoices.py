@@ -230,9 +230,28 @@ def _number_drafts(period: Period) -> list[tuple[int, int]]:
     return numbered
 
 
-# The month's ledger summed per group (one GROUP BY, as the close did before it had running
-# totals) against the running totals; the groups that disagree. Parameters: runtime kind,
-# work-items kind, period, runtime kind, work-items kind, period.
+# The month's ledger and its running totals, each summed in one pass without grouping: the
+# started minutes, the same weighted by a number for each group (so minutes moved from one
+# member to another change it), the runtime seconds and the work items. Parameters: the
+# runtime kind, the work-items kind, the period (for the ledger); the period (for the totals).
+_GROUP_WEIGHT = (
+    "(organisation_id * 1000003 + coalesce(deployment_id, 0) * 1009 + coalesce(robot_id, 0) + 1)"
+)
+_CHECKSUMS = f"""
+    SELECT 1, sum(started_minutes), sum(started_minutes * {_GROUP_WEIGHT}),
+        sum(quantity) FILTER (WHERE kind = %s), sum(quantity) FILTER (WHERE kind = %s)
+    FROM {UsageEntry._meta.db_table}
+    WHERE period_id = %s AND kind IN (%s, %s)
+    UNION ALL
+    SELECT 2, sum(started_minutes), sum(started_minutes * {_GROUP_WEIGHT}), sum(runtime_seconds),
+        sum(work_items)
+    FROM {UsageTotal._meta.db_table}
+    WHERE period_id = %s
+    ORDER BY 1
+"""
+
+# Only when the checksums differ: the ledger summed per group (one GROUP BY) against the
+# totals; the members whose groups disagree. Parameters as for _CHECKSUMS.
 _TOTALS_DISAGREEING = f"""
     SELECT coalesce(ledger.organisation_id, total.organisation_id)
     FROM (
@@ -262,21 +281,31 @@ class TotalsDisagree(ValidationError):
 def verify_usage_totals(period: Period) -> None:
     """Refuse (``TotalsDisagree``, naming the members) when the running totals of the
     period's usage differ from the ledger's sums: someone changed them behind the ledger's
-    back (the database refuses it unless its triggers were switched off)."""
+    back (the database refuses it unless its triggers were switched off).
+
+    Cheap: one pass over the month's entries without grouping (about the cost of the raw
+    ``GROUP BY`` the totals spare the close), compared with the same sums of the totals. It
+    catches any change of the sums and any started minutes moved between groups; seconds
+    or work items moved between groups with their sums kept are not caught. Only when the
+    sums differ is the ledger grouped, to name the members."""
     runtime, items = UsageEntry.Kind.RUNTIME.value, UsageEntry.Kind.WORK_ITEMS.value
+    parameters = [runtime, items, period.pk, runtime, items, period.pk]
     with connection.cursor() as cursor:
-        cursor.execute(_TOTALS_DISAGREEING, [runtime, items, period.pk, runtime, items, period.pk])
+        cursor.execute(_CHECKSUMS, parameters)
+        (_ledger, *ledger), (_totals, *totals) = cursor.fetchall()
+        if ledger == totals:
+            return
+        cursor.execute(_TOTALS_DISAGREEING, parameters)
         disagreeing = sorted({organisation_id for (organisation_id,) in cursor.fetchall()})
-    if disagreeing:
-        names = Organisation.objects.filter(pk__in=disagreeing).order_by("name")
-        raise TotalsDisagree(
-            _(
-                "The period cannot be closed: the running totals of usage do not agree with "
-                "the usage ledger for %(members)s. Nothing was changed; see docs/database.md "
-                "on how the totals are kept."
-            )
-            % {"members": ", ".join(names.values_list("name", flat=True))}
+    names = Organisation.objects.filter(pk__in=disagreeing).order_by("name")
+    raise TotalsDisagree(
+        _(
+            "The period cannot be closed: the running totals of usage do not agree with "
+            "the usage ledger for %(members)s. Nothing was changed; see docs/database.md "
+            "on how the totals are kept."
         )
+        % {"members": ", ".join(names.values_list("name", flat=True))}
+    )
 
 
 def set_progress(period: Period, percent: int, message: str) -> None:

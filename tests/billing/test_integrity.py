@@ -69,23 +69,26 @@ def test_only_the_ledgers_trigger_may_change_the_running_totals(partnership):
     assert total.started_minutes == before
 
 
-def test_the_close_refuses_totals_that_disagree_with_the_ledger(partnership, english):
-    aarhus, _odense, _bolig = partnership
+@pytest.mark.parametrize("moved", [False, True], ids=["minute_removed", "minute_moved"])
+def test_the_close_refuses_totals_that_disagree_with_the_ledger(partnership, english, moved):
+    aarhus, odense, _bolig = partnership
     period = services.get_period(MARCH)
     make_pools(period, *partnership)
     services.record_period_usage(period)
     table = UsageTotal._meta.db_table
+    change = f"UPDATE {table} SET started_minutes = started_minutes + %s WHERE id = %s"
+    aarhus_total = UsageTotal.objects.filter(organisation=aarhus, started_minutes__gt=0).first()
+    odense_total = UsageTotal.objects.filter(organisation=odense, started_minutes__gt=0).first()
     settle_deferred_checks()
     with connection.cursor() as cursor:
         # Only the owner can get past the guard: by switching it off.
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER billing_usagetotal_guard")
-        cursor.execute(
-            f"UPDATE {table} SET started_minutes = started_minutes - 1"
-            " WHERE organisation_id = %s AND started_minutes > 0",
-            [aarhus.pk],
-        )
+        cursor.execute(change, [-1, aarhus_total.pk])
+        if moved:  # the month's sum stays the same
+            cursor.execute(change, [1, odense_total.pk])
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER billing_usagetotal_guard")
-    with pytest.raises(TotalsDisagree, match="do not agree with the usage ledger for Aarhus"):
+    members = "Aarhus Kommune, Odense Kommune" if moved else "Aarhus Kommune"
+    with pytest.raises(TotalsDisagree, match=f"do not agree with the usage ledger for {members}"):
         services.close_period(period)
     period.refresh_from_db()
     assert period.status != Period.Status.CLOSED
