@@ -1,9 +1,16 @@
 """Distribution keys (fordelingsnøgler): each member's weight in a cost pool, and the
 Danish words that explain it on the invoice line.
 
-Weights are scaled by the days a member belonged to the partnership in the period (a member
-joining on the 16th of a 30-day month weighs 15/30 of its figure). Scaling every weight by
-the same number of days changes nothing, so the weight is simply figure × days.
+Weights of the fixed keys (equal shares, population, housing units, employees, fixed
+percentages, bands) are scaled by the days a member belonged to the partnership in the
+period (a member joining on the 16th of a 30-day month weighs 15/30 of its figure). Scaling
+every weight by the same number of days changes nothing, so the weight is simply figure ×
+days. The usage-share key is not scaled: a member's robot minutes already cover only the
+days it was a member, so its weight is its minutes (of all the pool's minutes).
+
+When a pool has a member that was not a member all month, each line states its weight as
+figure × days = weight of the pool's total weight, so that the percentage can be recomputed
+from the line alone.
 """
 
 from collections.abc import Callable
@@ -166,15 +173,24 @@ def weigh(
     if result.missing:
         return result
 
+    by_days = pool.key != KeyKind.USAGE
     with localcontext(prec=MAX_PREC):
         total_raw = sum(raw.values())
         for member in members:
-            result.weights[member.organisation_id] = raw[member.organisation_id] * member.days
+            weight = raw[member.organisation_id]
+            result.weights[member.organisation_id] = weight * member.days if by_days else weight
+        total_weight = sum(result.weights.values())
+    part_month = by_days and any(member.days < period_days for member in members)
+    if part_month:
+        basis = _basis_by_days(pool, total_weight, figures)
+        for member in members:
+            result.basis[member.organisation_id] = basis(
+                member, raw[member.organisation_id], result.weights[member.organisation_id]
+            ) + _days(member, period_days)
+        return result
     basis = _basis(pool, total_raw, len(members), figures)
     for member in members:
-        result.basis[member.organisation_id] = basis(member, raw[member.organisation_id]) + _days(
-            member, period_days
-        )
+        result.basis[member.organisation_id] = basis(member, raw[member.organisation_id])
     return result
 
 
@@ -196,12 +212,57 @@ def _basis(pool, total_raw, count: int, figures) -> Callable[[PeriodMember, Any]
         word = FIGURE_WORDS[FIGURE_OF_KEY[pool.key]]
         return lambda member, raw: f"{word} {_number(raw)} af {total_text}"
     if pool.key == KeyKind.USAGE:
-        return lambda member, raw: f"robotminutter {_number(raw)} af {total_text}"
+        total_minutes = _exact(total_raw)
+        return lambda member, raw: f"robotminutter {_exact(raw)} af {total_minutes}"
     figure = pool.key_params["figure"]
     word = FIGURE_WORDS[figure]
     bands = _bands_text(pool.key_params["bands"])
     return lambda member, raw: (
         f"vægtet {word} {_number(raw)} af {total_text}"
+        f" ({word} {_number(figures[(member.organisation_id, figure)])}, {bands})"
+    )
+
+
+def _exact(value: Decimal | Fraction | int) -> str:
+    """A weight in Danish notation with every decimal it has (at most six; a fraction that
+    does not end, such as a third of a minute, with four)."""
+    if isinstance(value, Fraction):
+        denominator = value.denominator
+        for prime in (2, 5):
+            while denominator % prime == 0:
+                denominator //= prime
+        if denominator != 1:
+            return format_number(_decimal(value), 4)
+    with localcontext(prec=MAX_PREC):
+        number = _decimal(value)
+        if number == number.to_integral_value():
+            return format_number(number, 0)
+        places = -number.normalize().as_tuple().exponent
+    return format_number(number, min(places, 6))
+
+
+def _basis_by_days(pool, total_weight, figures) -> Callable[[PeriodMember, Any, Any], str]:
+    """The words for a member's weight in a pool with a part-month member: its figure × its
+    days = its weight, of the pool's total weight (what its percentage is computed from)."""
+    total_text = _exact(total_weight)
+
+    def product(raw, member, weight) -> str:
+        return f"{_exact(raw)} × {member.days} dage = {_exact(weight)} af {total_text}"
+
+    if pool.key == KeyKind.EQUAL:
+        return lambda member, raw, weight: f"lige andele, {product(raw, member, weight)}"
+    if pool.key == KeyKind.FIXED:
+        return lambda member, raw, weight: (
+            f"fast andel {format_number(raw, 2)} %: {product(raw, member, weight)}"
+        )
+    if pool.key in FIGURE_OF_KEY:
+        word = FIGURE_WORDS[FIGURE_OF_KEY[pool.key]]
+        return lambda member, raw, weight: f"{word} {product(raw, member, weight)}"
+    figure = pool.key_params["figure"]
+    word = FIGURE_WORDS[figure]
+    bands = _bands_text(pool.key_params["bands"])
+    return lambda member, raw, weight: (
+        f"vægtet {word} {product(raw, member, weight)}"
         f" ({word} {_number(figures[(member.organisation_id, figure)])}, {bands})"
     )
 

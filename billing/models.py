@@ -264,7 +264,9 @@ class UsageEntry(models.Model):
     time_entry = models.ForeignKey(
         "billing.TimeEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="usage"
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=3)
+    # Runtime seconds to the microsecond, as the server measured them (billing 0007): nothing
+    # is rounded before the started minutes are worked out.
+    quantity = models.DecimalField(_("quantity"), max_digits=19, decimal_places=6)
     unit_price = models.DecimalField(
         _("unit price (kr)"), max_digits=12, decimal_places=4, null=True, blank=True
     )
@@ -336,8 +338,8 @@ class UsageTotal(models.Model):
     )
     # Each null when the group has no entry of that kind.
     started_minutes = models.BigIntegerField(null=True)
-    runtime_seconds = models.DecimalField(max_digits=20, decimal_places=3, null=True)
-    work_items = models.DecimalField(max_digits=20, decimal_places=3, null=True)
+    runtime_seconds = models.DecimalField(max_digits=23, decimal_places=6, null=True)
+    work_items = models.DecimalField(max_digits=23, decimal_places=6, null=True)
 
     class Meta:
         constraints = [

@@ -18,6 +18,8 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     Period,
+    UsageEntry,
+    UsageTotal,
 )
 from billing.money import round_half_up
 from billing.months import add_months
@@ -66,8 +68,15 @@ def _write_drafts(period: Period) -> dict[str, dict[str, int]]:
 
     A fixed number of statements whatever the number of members: the invoices in one
     INSERT, their (tens of thousands of) lines in one COPY, without a model object for each.
+    A member with nothing to bill (no usage, no pool share, no adjustment) gets no invoice:
+    it would never be sent, and numbering it would leave a gap in the issued series.
     """
     drafts = compute_invoices(period)
+    drafts.invoices = {
+        organisation_id: draft
+        for organisation_id, draft in drafts.invoices.items()
+        if draft.lines or draft.pool_lines or draft.adjustments
+    }
     stale = Invoice.objects.filter(period=period, kind=Invoice.Kind.INVOICE, number__isnull=True)
     InvoiceLine.objects.filter(invoice__in=stale).delete()
     stale.delete()
@@ -221,6 +230,84 @@ def _number_drafts(period: Period) -> list[tuple[int, int]]:
     return numbered
 
 
+# The month's ledger and its running totals, each summed in one pass without grouping: the
+# started minutes, the same weighted by a number for each group (so minutes moved from one
+# member to another change it), the runtime seconds and the work items. Parameters: the
+# runtime kind, the work-items kind, the period (for the ledger); the period (for the totals).
+_GROUP_WEIGHT = (
+    "(organisation_id * 1000003 + coalesce(deployment_id, 0) * 1009 + coalesce(robot_id, 0) + 1)"
+)
+_CHECKSUMS = f"""
+    SELECT 1, sum(started_minutes), sum(started_minutes * {_GROUP_WEIGHT}),
+        sum(quantity) FILTER (WHERE kind = %s), sum(quantity) FILTER (WHERE kind = %s)
+    FROM {UsageEntry._meta.db_table}
+    WHERE period_id = %s AND kind IN (%s, %s)
+    UNION ALL
+    SELECT 2, sum(started_minutes), sum(started_minutes * {_GROUP_WEIGHT}), sum(runtime_seconds),
+        sum(work_items)
+    FROM {UsageTotal._meta.db_table}
+    WHERE period_id = %s
+    ORDER BY 1
+"""
+
+# Only when the checksums differ: the ledger summed per group (one GROUP BY) against the
+# totals; the members whose groups disagree. Parameters as for _CHECKSUMS.
+_TOTALS_DISAGREEING = f"""
+    SELECT coalesce(ledger.organisation_id, total.organisation_id)
+    FROM (
+        SELECT organisation_id, coalesce(deployment_id, 0) AS deployment_id,
+            coalesce(robot_id, 0) AS robot_id, sum(started_minutes) AS started_minutes,
+            sum(quantity) FILTER (WHERE kind = %s) AS runtime_seconds,
+            sum(quantity) FILTER (WHERE kind = %s) AS work_items
+        FROM {UsageEntry._meta.db_table}
+        WHERE period_id = %s AND kind IN (%s, %s)
+        GROUP BY 1, 2, 3
+    ) AS ledger
+    FULL JOIN (
+        SELECT organisation_id, coalesce(deployment_id, 0) AS deployment_id,
+            coalesce(robot_id, 0) AS robot_id, started_minutes, runtime_seconds, work_items
+        FROM {UsageTotal._meta.db_table}
+        WHERE period_id = %s
+    ) AS total USING (organisation_id, deployment_id, robot_id)
+    WHERE (ledger.started_minutes, ledger.runtime_seconds, ledger.work_items)
+        IS DISTINCT FROM (total.started_minutes, total.runtime_seconds, total.work_items)
+"""
+
+
+class TotalsDisagree(ValidationError):
+    """The running totals a close bills from do not equal the ledger's sums."""
+
+
+def verify_usage_totals(period: Period) -> None:
+    """Refuse (``TotalsDisagree``, naming the members) when the running totals of the
+    period's usage differ from the ledger's sums: someone changed them behind the ledger's
+    back (the database refuses it unless its triggers were switched off).
+
+    Cheap: one pass over the month's entries without grouping (about the cost of the raw
+    ``GROUP BY`` the totals spare the close), compared with the same sums of the totals. It
+    catches any change of the sums and any started minutes moved between groups; seconds
+    or work items moved between groups with their sums kept are not caught. Only when the
+    sums differ is the ledger grouped, to name the members."""
+    runtime, items = UsageEntry.Kind.RUNTIME.value, UsageEntry.Kind.WORK_ITEMS.value
+    parameters = [runtime, items, period.pk, runtime, items, period.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_CHECKSUMS, parameters)
+        (_ledger, *ledger), (_totals, *totals) = cursor.fetchall()
+        if ledger == totals:
+            return
+        cursor.execute(_TOTALS_DISAGREEING, parameters)
+        disagreeing = sorted({organisation_id for (organisation_id,) in cursor.fetchall()})
+    names = Organisation.objects.filter(pk__in=disagreeing).order_by("name")
+    raise TotalsDisagree(
+        _(
+            "The period cannot be closed: the running totals of usage do not agree with "
+            "the usage ledger for %(members)s. Nothing was changed; see docs/database.md "
+            "on how the totals are kept."
+        )
+        % {"members": ", ".join(names.values_list("name", flat=True))}
+    )
+
+
 def set_progress(period: Period, percent: int, message: str) -> None:
     """Progress of a close for a page to poll; written in its own transaction."""
     if not Period.objects.filter(pk=period.pk, status__in=Period.FINAL).exists():
@@ -232,12 +319,14 @@ def close_period(period: Period) -> Period:
     """Compute the invoices one last time, number them and close the period.
 
     Closing a closed period changes nothing. Refused (nothing changed) with the list of
-    missing key figures if a pool cannot be split. Usage is booked beforehand by
+    missing key figures if a pool cannot be split, and naming the members whose running
+    totals of usage disagree with the ledger if any do. Usage is booked beforehand by
     ``record_period_usage`` (the task and the command do both).
     """
     period = Period.objects.select_for_update().get(pk=period.pk)
     if period.is_final:
         return period
+    verify_usage_totals(period)
     _write_drafts(period)
     invoices = _number_drafts(period)
     stripe_sync.enqueue_pushes(invoices)

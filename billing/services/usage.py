@@ -1,6 +1,7 @@
 """The usage ledger: what the robots ran and processed, and the monthly fees, booked per
 member."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,10 +22,13 @@ from robots.workitems.models import WorkItem
 from tenants.models import Organisation
 
 
+def exact_seconds(delta: timedelta) -> Decimal:
+    """A duration in seconds to the microsecond, exactly (``total_seconds()`` is a float)."""
+    return Decimal(delta.days * 86_400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+
+
 def _job_entry(job: Job, period: Period) -> UsageEntry:
-    seconds = Decimal(str((job.finished_at - job.started_at).total_seconds())).quantize(
-        Decimal("0.001")
-    )
+    seconds = exact_seconds(job.finished_at - job.started_at)
     return UsageEntry(
         source=f"job:{job.pk}",
         period=period,

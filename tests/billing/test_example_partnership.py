@@ -158,7 +158,8 @@ def test_usage_plus_split(partnership):
     )
     licence = next(line for line in c.lines.all() if line.description.startswith("Licenser"))
     assert licence.description == (
-        "Licenser: 90.000,00 kr × 19,48 % (lige andele, 1 af 3; medlem 15 af 31 dage)"
+        "Licenser: 90.000,00 kr × 19,48 % (lige andele, 1 × 15 dage = 15 af 77;"
+        " medlem 15 af 31 dage)"
     )
     # Gap-free numbers in the order of the members' names.
     assert sorted(i.number for i in (a, b, c)) == [1, 2, 3]
