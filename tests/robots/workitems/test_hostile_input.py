@@ -214,3 +214,47 @@ def test_an_upload_that_breaks_the_reading_fails_retryably_and_is_alerted(
     uploads.retry_upload(upload, actor=staff)
     assert uploads.read_upload(upload.pk).status == Upload.Status.DONE
     assert WorkItem.objects.count() == 1
+
+
+# --- The same bound on every other date people type -------------------------------------------
+
+
+def _form_fields():
+    from billing.forms import RateCardForm, TimeEntryForm
+    from governance.forms import ReviewForm
+    from robots.credentials.forms import CredentialForm
+
+    return [
+        RateCardForm.base_fields["valid_from"],
+        RateCardForm.base_fields["valid_to"],
+        TimeEntryForm.base_fields["work_date"],
+        ReviewForm.base_fields["next_review_due"],
+        CredentialForm.base_fields["expires_on"],
+    ]
+
+
+def _serializer_fields():
+    from governance.serializers import GovernanceRecordSerializer, ReviewedSerializer
+    from robots.credentials.serializers import CredentialSerializer
+
+    return [
+        GovernanceRecordSerializer().fields["review_due"],
+        ReviewedSerializer().fields["next_review_due"],
+        CredentialSerializer().fields["expires_on"],
+    ]
+
+
+def test_every_date_people_type_is_bounded_to_2000_2100():
+    from django.core.exceptions import ValidationError
+    from rest_framework.exceptions import ValidationError as APIValidationError
+
+    for field in _form_fields():
+        assert field.clean("2030-06-01")
+        for wrong in ("0001-01-01", "1999-12-31", "2101-01-01"):
+            with pytest.raises(ValidationError):
+                field.clean(wrong)
+    for field in _serializer_fields():
+        assert field.run_validation("2030-06-01")
+        for wrong in ("0001-01-01", "2101-01-01"):
+            with pytest.raises(APIValidationError):
+                field.run_validation(wrong)
