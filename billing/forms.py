@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import selectors
 from billing.models import CostPool, KeyKind, RateCard
 from billing.money import kroner_to_ore
+from core.validators import validate_sane_date
 from tenants.models import KeyFigure, Organisation
 
 MEMBER_KINDS = [
@@ -33,11 +34,14 @@ class RateCardForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=100)
     valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Valid from"),
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     valid_to = forms.DateField(
         label=_("Valid to (inclusive)"),
         required=False,
+        validators=[validate_sane_date],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     robot_minute_price = KronerField(
@@ -200,7 +204,11 @@ class KeyFigureImportForm(forms.Form):
 
 
 class TimeEntryForm(forms.Form):
-    work_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    work_date = forms.DateField(
+        label=_("Date"),
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     hours = KronerField(label=_("Hours"), max_digits=7, decimal_places=2)
     description = forms.CharField(label=_("Description"), max_length=300)
     organisation = forms.ModelChoiceField(label=_("Member"), queryset=Organisation.objects.none())

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_sane_date
 from governance.models import GovernanceRecord, validate_systems
 from tenants.selectors import process_owner_choices
 
@@ -63,6 +64,7 @@ class GovernanceForm(forms.Form):
     )
     review_due = forms.DateField(
         label=_("Review due"),
+        validators=[validate_sane_date],
         widget=DateInput(),
         help_text=GovernanceRecord._meta.get_field("review_due").help_text,
     )
@@ -116,6 +118,7 @@ class GovernanceForm(forms.Form):
 class ReviewForm(forms.Form):
     next_review_due = forms.DateField(
         label=_("Next review due"),
+        validators=[validate_sane_date],
         widget=DateInput(),
         help_text=_("When the legal basis must be checked against the law again."),
     )

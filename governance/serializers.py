@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.validators import validate_sane_date
 from governance.models import (
     SYSTEM_NAME_MAX_LENGTH,
     SYSTEMS_MAX,
@@ -66,9 +67,11 @@ class GovernanceRecordSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["last_reviewed_at", "created_at", "updated_at"]
+        extra_kwargs = {"review_due": {"validators": [validate_sane_date]}}
 
 
 class ReviewedSerializer(serializers.Serializer):
     next_review_due = serializers.DateField(
-        help_text="When the legal basis must be reviewed again (after today)."
+        validators=[validate_sane_date],
+        help_text="When the legal basis must be reviewed again (after today).",
     )

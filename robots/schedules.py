@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,32 @@ def validate_cron(value: str) -> None:
             params={"value": value},
             code="invalid_cron",
         )
+    if next_fire_time(value, datetime.now(UTC)) is None:
+        raise ValidationError(
+            _(
+                "“%(value)s” never runs: no date in the next %(years)s years matches it "
+                "(e.g. 30 February). Choose a day that exists in the month."
+            ),
+            params={"value": value, "years": CRON_HORIZON_YEARS},
+            code="cron_never_fires",
+        )
+
+
+# A schedule must fire within this many years (29 February fires every four).
+CRON_HORIZON_YEARS = 10
+
+
+def next_fire_time(expression: str, now: datetime) -> datetime | None:
+    """The next instant after ``now`` the schedule names (Danish time), or None when no
+    date within ``CRON_HORIZON_YEARS`` matches it (e.g. ``0 6 30 2 *``, 30 February)."""
+    local_now = now.astimezone(COPENHAGEN)
+    try:
+        fire = croniter(
+            expression, local_now, max_years_between_matches=CRON_HORIZON_YEARS
+        ).get_next(datetime)
+    except CroniterBadDateError:
+        return None
+    return fire.astimezone(UTC)
 
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_sane_date
 from robots.credentials.models import Credential
 from robots.credentials.selectors import deployment_choices
 
@@ -34,6 +35,7 @@ class CredentialForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Expires on"),
         required=False,
+        validators=[validate_sane_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("An alert goes to process owners and administrators 30 days ahead."),
     )

@@ -4,6 +4,7 @@ import binascii
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.validators import validate_sane_date
 from robots.credentials.models import Credential
 from robots.models import Deployment
 
@@ -77,7 +78,10 @@ class CredentialSerializer(serializers.ModelSerializer):
             "rotated_at",
         ]
         read_only_fields = ["id", "env_name", "created_at", "updated_at", "rotated_at"]
-        extra_kwargs = {"certificate_filename": {"required": False}}
+        extra_kwargs = {
+            "certificate_filename": {"required": False},
+            "expires_on": {"validators": [validate_sane_date]},
+        }
 
     def __init__(self, *args, deployments=None, **kwargs):
         super().__init__(*args, **kwargs)

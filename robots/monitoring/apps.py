@@ -9,3 +9,9 @@ class MonitoringConfig(AppConfig):
     name = "robots.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
+
+    def ready(self):
+        from core.tasks import row_failed
+        from robots.monitoring.receivers import alert_row_failed
+
+        row_failed.connect(alert_row_failed, dispatch_uid="monitoring.alert_row_failed")

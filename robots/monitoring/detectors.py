@@ -15,6 +15,7 @@ from django.db.models import Count, Min, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.tasks import isolated_row
 from robots.credentials.selectors import ensure_schema_of, expiring_credentials
 from robots.credentials.services import EXPIRY_WARNING_DAYS
 from robots.models import Deployment, Job, Runner
@@ -25,6 +26,8 @@ from robots.workitems.models import WorkItem, WorkQueue
 from tenants.models import PROCESS_OWNER_ROLES, Membership, Organisation
 
 Kind = Alert.Kind
+TASK = "robots.monitoring.tasks.detect_problems"
+MEMBER_TASK = "robots.monitoring.tasks.detect_member_problems"
 Severity = Alert.Severity
 Subject = Alert.Subject
 
@@ -94,9 +97,16 @@ def detect_missed_schedules(*, now: datetime | None = None):
     )
     due = {}
     for deployment in scheduled:
-        fire = missed_firing(deployment, now)
-        if fire is not None:
-            due[deployment.pk] = (deployment, fire)
+        # A schedule that cannot be read is alerted (task_failed); the others are checked.
+        with isolated_row(
+            TASK,
+            f"{deployment.name} ({deployment.schedule})",
+            subject=(Subject.DEPLOYMENT, deployment.pk),
+            organisation_id=deployment.organisation_id,
+        ):
+            fire = missed_firing(deployment, now)
+            if fire is not None:
+                due[deployment.pk] = (deployment, fire)
     queued = set(
         Job.objects.filter(
             deployment_id__in=list(due),
@@ -307,19 +317,41 @@ def detect_expiring_credentials(organisation: Organisation, *, now: datetime | N
     return sync_alerts(Kind.CREDENTIAL_EXPIRING, findings, member=organisation, now=now)
 
 
+def _each(task: str, detectors: dict, *, organisation: Organisation | None = None) -> dict:
+    """Run each detector on its own: one that fails (a row it cannot read) is alerted as
+    ``task_failed`` and the others still run. A failed detector's result is None."""
+    found = {}
+    for kind, detect in detectors.items():
+        found[kind] = None
+        with isolated_row(
+            task,
+            f"the {kind} detector",
+            organisation_id=organisation.pk if organisation is not None else None,
+        ):
+            found[kind] = asdict(detect())
+    return found
+
+
 def detect_office_problems(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
-    return {
-        Kind.FAILED_RUN: asdict(detect_failed_runs(now=now)),
-        Kind.MISSED_SCHEDULE: asdict(detect_missed_schedules(now=now)),
-        Kind.RUNNER_SILENT: asdict(detect_silent_runners(now=now)),
-    }
+    return _each(
+        TASK,
+        {
+            Kind.FAILED_RUN: lambda: detect_failed_runs(now=now),
+            Kind.MISSED_SCHEDULE: lambda: detect_missed_schedules(now=now),
+            Kind.RUNNER_SILENT: lambda: detect_silent_runners(now=now),
+        },
+    )
 
 
 def detect_member_problems(organisation: Organisation, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
-    return {
-        Kind.QUEUE_SLA: asdict(detect_queues_past_sla(organisation, now=now)),
-        Kind.DEADLINE_AT_RISK: asdict(detect_deadlines_at_risk(organisation, now=now)),
-        Kind.CREDENTIAL_EXPIRING: asdict(detect_expiring_credentials(organisation, now=now)),
-    }
+    return _each(
+        MEMBER_TASK,
+        {
+            Kind.QUEUE_SLA: lambda: detect_queues_past_sla(organisation, now=now),
+            Kind.DEADLINE_AT_RISK: lambda: detect_deadlines_at_risk(organisation, now=now),
+            Kind.CREDENTIAL_EXPIRING: lambda: detect_expiring_credentials(organisation, now=now),
+        },
+        organisation=organisation,
+    )

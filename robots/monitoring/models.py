@@ -22,6 +22,7 @@ class Alert(models.Model):
         QUEUE_SLA = "queue_sla", _("Queue past its SLA")
         DEADLINE_AT_RISK = "deadline_at_risk", _("Deadlines at risk")
         CREDENTIAL_EXPIRING = "credential_expiring", _("Credential expiring")
+        TASK_FAILED = "task_failed", _("Periodic task failed on a row")
 
     class Severity(models.TextChoices):
         WARNING = "warning", _("Warning")
@@ -38,6 +39,8 @@ class Alert(models.Model):
         RUNNER = "runner", _("Runner")
         QUEUE = "queue", _("Work queue")
         CREDENTIAL = "credential", _("Credential")
+        UPLOAD = "upload", _("Upload")
+        TASK = "task", _("Periodic task")
 
     ACTIVE = (State.OPEN, State.ACKNOWLEDGED)
 
@@ -142,4 +145,6 @@ class Alert(models.Model):
             return "" if on_office else f"/queues/{self.subject_id}/"
         if self.subject_type == self.Subject.CREDENTIAL:
             return "" if on_office else f"/credentials/{self.subject_id}/"
+        if self.subject_type == self.Subject.UPLOAD:
+            return "" if on_office else f"/queues/uploads/{self.subject_id}/"
         return ""

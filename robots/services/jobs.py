@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from catalog.parameters import validate_parameters
 from core import audit
+from core.tasks import isolated_row
 from robots.credentials import services as credentials
 from robots.models import Deployment, Job, Runner
 from robots.schedules import is_danish_holiday, last_fire_time
@@ -281,52 +282,81 @@ def expire_leases(*, now=None) -> dict[str, int]:
             status=Status.RUNNING, lease_expires_at__lt=now
         )
         for job in expired:
-            if job.attempts < job.max_attempts and not job.stop_requested_at:
-                job.status = Status.QUEUED
-                job.runner = None
-                job.started_at = None
-                job.lease_expires_at = None
-                job.token_hash = ""
-                job.queued_at = now
-                job.message = _("The runner went silent; the job is queued again.")
-                counts["requeued"] += 1
-            else:
-                job.status = Status.FAILED
-                job.finished_at = max(job.lease_expires_at, job.started_at)
-                job.lease_expires_at = None
-                job.token_hash = ""
-                job.message = _("The runner went silent and the job has no attempts left.")
-                counts["failed"] += 1
-            job.save()
+            with isolated_row(
+                LEASE_TASK,
+                f"job {job.pk}",
+                subject=("job", job.pk),
+                organisation_id=job.organisation_id,
+            ):
+                counts[_expire(job, now)] += 1
     return counts
+
+
+LEASE_TASK = "robots.tasks.expire_job_leases"
+
+
+def _expire(job: Job, now) -> str:
+    if job.attempts < job.max_attempts and not job.stop_requested_at:
+        job.status = Status.QUEUED
+        job.runner = None
+        job.started_at = None
+        job.lease_expires_at = None
+        job.token_hash = ""
+        job.queued_at = now
+        job.message = _("The runner went silent; the job is queued again.")
+        outcome = "requeued"
+    else:
+        job.status = Status.FAILED
+        job.finished_at = max(job.lease_expires_at, job.started_at)
+        job.lease_expires_at = None
+        job.token_hash = ""
+        job.message = _("The runner went silent and the job has no attempts left.")
+        outcome = "failed"
+    job.save()
+    return outcome
+
+
+SCHEDULE_TASK = "robots.tasks.enqueue_scheduled_jobs"
 
 
 def enqueue_due_schedules(*, now=None) -> int:
     """Queue one job per active deployment whose schedule has fired since it last did;
-    returns how many were queued. Safe to run from several beat processes at once."""
+    returns how many were queued. Safe to run from several beat processes at once.
+
+    Each deployment on its own (``isolated_row``): one whose schedule cannot be read (say a
+    cron that never fires, written before such were refused) is left unchanged and alerted,
+    and every other deployment's jobs still start."""
     now = now or timezone.now()
     queued = 0
     scheduled = Deployment.objects.filter(status=Deployment.Status.ACTIVE).exclude(schedule="")
-    for deployment in scheduled.only("pk", "schedule", "last_scheduled_for", "created_at"):
-        fire = last_fire_time(deployment.schedule, now)
-        if fire < deployment.created_at or (
-            deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
+    fields = ("pk", "name", "organisation_id", "schedule", "last_scheduled_for", "created_at")
+    for deployment in scheduled.only(*fields):
+        with isolated_row(
+            SCHEDULE_TASK,
+            f"{deployment.name} ({deployment.schedule})",
+            subject=("deployment", deployment.pk),
+            organisation_id=deployment.organisation_id,
         ):
-            continue
-        with transaction.atomic():
-            deployment = (
-                Deployment.objects.select_for_update(skip_locked=True)
-                .filter(pk=deployment.pk)
-                .first()
-            )
-            if deployment is None or (
-                deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
-            ):
-                continue  # another beat process has it
-            deployment.last_scheduled_for = fire
-            deployment.save(update_fields=["last_scheduled_for"])
-            if deployment.skip_holidays and is_danish_holiday(fire):
-                continue
-            enqueue(deployment=deployment, trigger=Job.Trigger.SCHEDULE, scheduled_for=fire)
-            queued += 1
+            queued += _enqueue_if_due(deployment, now)
     return queued
+
+
+def _enqueue_if_due(deployment: Deployment, now) -> int:
+    """Runs inside the row's transaction (``isolated_row``)."""
+    fire = last_fire_time(deployment.schedule, now)
+    if fire < deployment.created_at or (
+        deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
+    ):
+        return 0
+    deployment = Deployment.objects.select_for_update(skip_locked=True).filter(pk=deployment.pk)
+    deployment = deployment.first()
+    if deployment is None or (
+        deployment.last_scheduled_for and fire <= deployment.last_scheduled_for
+    ):
+        return 0  # another beat process has it
+    deployment.last_scheduled_for = fire
+    deployment.save(update_fields=["last_scheduled_for"])
+    if deployment.skip_holidays and is_danish_holiday(fire):
+        return 0
+    enqueue(deployment=deployment, trigger=Job.Trigger.SCHEDULE, scheduled_for=fire)
+    return 1

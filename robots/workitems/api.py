@@ -78,7 +78,7 @@ _NEW_ITEM = {
     "properties": {
         "reference": {"type": "string", "maxLength": 200},
         "payload": {"type": "object", "additionalProperties": {}},
-        "priority": {"type": "integer", "default": 0},
+        "priority": {"type": "integer", "default": 0, "minimum": 0, "maximum": 1000},
         "deadline": {"type": "string", "format": "date-time", "nullable": True},
         "defer_until": {"type": "string", "format": "date-time", "nullable": True},
     },

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_sane_date
 from robots import selectors as robot_selectors
-from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.models import PRIORITY_MAX, PRIORITY_MIN, WorkItem, WorkQueue
 from robots.workitems.services import QUEUE_FIELDS, uploads
 from tenants import selectors as tenant_selectors
 
@@ -20,6 +21,7 @@ def datetime_field(label, help_text=""):
     return forms.DateTimeField(
         label=label,
         required=False,
+        validators=[validate_sane_date],
         input_formats=DATETIME_FORMATS,
         widget=DateTimeInput(),
         help_text=help_text,
@@ -59,7 +61,11 @@ class QueueForm(forms.ModelForm):
 class ItemForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
     priority = forms.IntegerField(
-        label=_("Priority"), initial=0, help_text=_("Higher is taken first.")
+        label=_("Priority"),
+        initial=0,
+        min_value=PRIORITY_MIN,
+        max_value=PRIORITY_MAX,
+        help_text=_("Higher is taken first (0–1000)."),
     )
     deadline = datetime_field(_("Deadline"))
     defer_until = datetime_field(_("Not before"), _("Robots leave the item until then."))

@@ -11,15 +11,19 @@ deployments are deactivated or retired, not deleted (``DO_NOTHING``: deleting on
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.validators import check_json_schema
+from core.validators import check_json_schema, validate_sane_date
+
+# A work item's priority: higher is taken first.
+PRIORITY_MIN, PRIORITY_MAX = 0, 1000
 
 
 def validate_payload_schema(value):
@@ -134,10 +138,21 @@ class WorkItem(models.Model):
     status = models.CharField(
         _("status"), max_length=30, choices=Status.choices, default=Status.NEW
     )
-    priority = models.IntegerField(_("priority"), default=0, help_text=_("Higher is taken first."))
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    priority = models.IntegerField(
+        _("priority"),
+        default=0,
+        validators=[MinValueValidator(PRIORITY_MIN), MaxValueValidator(PRIORITY_MAX)],
+        help_text=_("Higher is taken first (0–1000)."),
+    )
+    deadline = models.DateTimeField(
+        _("deadline"), null=True, blank=True, validators=[validate_sane_date]
+    )
     defer_until = models.DateTimeField(
-        _("not before"), null=True, blank=True, help_text=_("Robots leave it until then.")
+        _("not before"),
+        null=True,
+        blank=True,
+        validators=[validate_sane_date],
+        help_text=_("Robots leave it until then."),
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     outcome = models.CharField(
@@ -234,6 +249,9 @@ class WorkItemEvent(models.Model):
         return f"{self.item_id}: {self.from_status} → {self.to_status}"
 
 
+UPLOAD_STALLED_AFTER = timedelta(minutes=15)
+
+
 class Upload(models.Model):
     """A CSV or XLSX file of items, read in batches by a task in the member's schema.
 
@@ -275,7 +293,12 @@ class Upload(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     failure = models.TextField(_("failure"), blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # When the reading last moved on (started, or committed a batch): an upload still
+    # running without progress for UPLOAD_STALLED_AFTER is stalled (its worker died).
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Failed for a reason other than the file itself (the file is kept): it can be retried.
+    retryable = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -294,6 +317,16 @@ class Upload(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def stalled(self) -> bool:
+        """Waiting or reading, but without progress for ``UPLOAD_STALLED_AFTER``."""
+        last = self.progress_at or self.created_at
+        return self.running and last < timezone.now() - UPLOAD_STALLED_AFTER
+
+    @property
+    def can_retry(self) -> bool:
+        return self.stalled or (self.status == self.Status.FAILED and self.retryable)
 
 
 class WorkItemOutput(models.Model):

@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
+from core.validators import validate_sane_date
 from robots import selectors as robot_selectors
 from robots.models import Deployment
-from robots.workitems.models import WorkItem, WorkQueue
+from robots.workitems.models import PRIORITY_MAX, PRIORITY_MIN, WorkItem, WorkQueue
 from robots.workitems.services import QUEUE_FIELDS
 from tenants import selectors as tenant_selectors
 from tenants.models import User
@@ -64,9 +65,15 @@ class WorkItemSerializer(serializers.ModelSerializer):
 class WorkItemCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
     payload = serializers.JSONField(required=False, help_text="A JSON object.")
-    priority = serializers.IntegerField(required=False, default=0)
-    deadline = serializers.DateTimeField(required=False, allow_null=True)
-    defer_until = serializers.DateTimeField(required=False, allow_null=True)
+    priority = serializers.IntegerField(
+        required=False, default=0, min_value=PRIORITY_MIN, max_value=PRIORITY_MAX
+    )
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, validators=[validate_sane_date]
+    )
+    defer_until = serializers.DateTimeField(
+        required=False, allow_null=True, validators=[validate_sane_date]
+    )
 
 
 class NoteSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("queues/<int:pk>/items/", views.ItemCreateView.as_view(), name="item_create"),
     path("queues/<int:pk>/upload/", views.UploadCreateView.as_view(), name="upload_create"),
     path("queues/uploads/<int:pk>/", views.UploadDetailView.as_view(), name="upload_detail"),
+    path("queues/uploads/<int:pk>/retry/", views.UploadRetryView.as_view(), name="upload_retry"),
     path(
         "queues/uploads/<int:pk>/refused.csv",
         views.UploadErrorsView.as_view(),

@@ -177,6 +177,20 @@ class UploadDetailView(WorkItemsView):
         return render(request, template, {"upload": upload})
 
 
+class UploadRetryView(WorkItemsView):
+    """Read a failed or stalled upload again, from after the last batch that was added."""
+
+    def post(self, request, pk):
+        upload = selectors.upload(pk)
+        try:
+            uploads.retry_upload(upload, actor=request.user)
+        except ValidationError as error:
+            flash(request, error)
+        else:
+            messages.success(request, _("The upload is being read again."))
+        return redirect("workitems:upload_detail", pk=upload.pk)
+
+
 class UploadErrorsView(WorkItemsView):
     """The refused rows as a CSV file (semicolons, as Danish spreadsheets expect)."""
 

@@ -10,7 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.parameters import parameter_errors
-from robots.workitems.models import WorkItem, WorkItemEvent, WorkItemFile, WorkQueue
+from core.validators import validate_sane_date
+from robots.workitems.models import (
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    WorkItem,
+    WorkItemEvent,
+    WorkItemFile,
+    WorkQueue,
+)
 from tenants.models import Organisation
 
 Status = WorkItem.Status
@@ -60,6 +68,23 @@ def payload_problems(queue: WorkQueue, payload, name="payload") -> list[str]:
             for message in messages
         ]
     return []
+
+
+def item_field_problems(*, priority, deadline=None, defer_until=None) -> dict[str, list[str]]:
+    """Why an item's own fields are out of bounds (priority 0–1000, dates in 2000–2100),
+    by field; empty when they are fine. Every way in (form, API, upload) ends here."""
+    problems: dict[str, list[str]] = {}
+    if not isinstance(priority, int) or not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        problems["priority"] = [
+            _("The priority must be a whole number from %(min)s to %(max)s.")
+            % {"min": PRIORITY_MIN, "max": PRIORITY_MAX}
+        ]
+    for name, value in (("deadline", deadline), ("defer_until", defer_until)):
+        try:
+            validate_sane_date(value)
+        except ValidationError as error:
+            problems[name] = error.messages
+    return problems
 
 
 def validate_payload(queue: WorkQueue, payload) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from robots.workitems.models import WorkItem, WorkItemEvent, WorkQueue
 from robots.workitems.services.common import (
     Status,
     event,
+    item_field_problems,
     payload_problems,
     validate_payload,
     validate_reference,
@@ -33,6 +35,10 @@ def add_item(
     large or breaks the queue's schema, or the reference is taken in a unique queue."""
     payload = {} if payload is None else payload
     reference = (reference or "").strip()
+    priority = priority or 0
+    problems = item_field_problems(priority=priority, deadline=deadline, defer_until=defer_until)
+    if problems:
+        raise ValidationError(problems)
     validate_payload(queue, payload)
     validate_reference(queue, reference)
     item = WorkItem(
@@ -40,7 +46,7 @@ def add_item(
         reference=reference,
         reference_unique=queue.unique_reference,
         payload=payload,
-        priority=priority or 0,
+        priority=priority,
         deadline=deadline,
         defer_until=defer_until,
     )
@@ -80,7 +86,12 @@ def add_items_bulk(queue: WorkQueue, rows: Sequence[ItemRow], *, actor=None) -> 
     valid: list[ItemRow] = []
     for row in rows:
         row.reference = (row.reference or "").strip()
+        row.priority = row.priority or 0
         problems = payload_problems(queue, row.payload)
+        fields = item_field_problems(
+            priority=row.priority, deadline=row.deadline, defer_until=row.defer_until
+        )
+        problems += [f"{name}: {text}" for name, texts in fields.items() for text in texts]
         if len(row.reference) > 200:
             problems.append(_("A reference is at most 200 characters."))
         if problems:

@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import isolated_row
 from robots.workitems.models import (
     WorkItem,
     WorkItemEvent,
@@ -221,40 +222,48 @@ def remove_file(attached: WorkItemFile) -> None:
     delete_file(attached)
 
 
-@transaction.atomic
+ABANDON_TASK = "robots.workitems.tasks.abandon_stuck_items"
+
+
 def abandon_stuck_items(*, now=None) -> int:
     """Mark items left in progress longer than their queue allows as abandoned.
 
-    Runs inside the member's schema (the caller — a tenant-aware task — chose it).
+    Runs inside the member's schema (the caller — a tenant-aware task — chose it). Each
+    queue on its own (``isolated_row``): one that fails is alerted, the others go on.
     """
     now = now or timezone.now()
     total = 0
     for queue in WorkQueue.objects.all():
-        cutoff = now - timedelta(minutes=queue.abandon_after_minutes)
-        stuck = list(
-            WorkItem.objects.select_for_update(skip_locked=True)
-            .filter(queue=queue, status=Status.IN_PROGRESS, started_at__lt=cutoff)
-            .values_list("pk", flat=True)
-        )
-        if not stuck:
-            continue
-        WorkItem.objects.filter(pk__in=stuck).update(
-            status=Status.ABANDONED, finished_at=now, outcome=Status.ABANDONED
-        )
-        message = _("No answer from the robot for %(minutes)s minutes") % {
-            "minutes": queue.abandon_after_minutes
-        }
-        WorkItemEvent.objects.bulk_create(
-            [
-                WorkItemEvent(
-                    item_id=pk,
-                    at=now,
-                    from_status=Status.IN_PROGRESS,
-                    to_status=Status.ABANDONED,
-                    message=message,
-                )
-                for pk in stuck
-            ]
-        )
-        total += len(stuck)
+        with isolated_row(ABANDON_TASK, f"the queue {queue.name}", subject=("queue", queue.pk)):
+            total += _abandon_stuck(queue, now)
     return total
+
+
+def _abandon_stuck(queue: WorkQueue, now) -> int:
+    cutoff = now - timedelta(minutes=queue.abandon_after_minutes)
+    stuck = list(
+        WorkItem.objects.select_for_update(skip_locked=True)
+        .filter(queue=queue, status=Status.IN_PROGRESS, started_at__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    if not stuck:
+        return 0
+    WorkItem.objects.filter(pk__in=stuck).update(
+        status=Status.ABANDONED, finished_at=now, outcome=Status.ABANDONED
+    )
+    message = _("No answer from the robot for %(minutes)s minutes") % {
+        "minutes": queue.abandon_after_minutes
+    }
+    WorkItemEvent.objects.bulk_create(
+        [
+            WorkItemEvent(
+                item_id=pk,
+                at=now,
+                from_status=Status.IN_PROGRESS,
+                to_status=Status.ABANDONED,
+                message=message,
+            )
+            for pk in stuck
+        ]
+    )
+    return len(stuck)

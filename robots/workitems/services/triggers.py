@@ -1,10 +1,10 @@
 """Queue triggers: the items waiting in a deployment's work queues queue the jobs that work
 them."""
 
-from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.tasks import isolated_row
 from robots.models import Deployment, Job
 from robots.services.jobs import Status, enqueue
 from robots.workitems.selectors import waiting_per_deployment
@@ -28,15 +28,21 @@ def enqueue_queue_triggers(*, now=None) -> int:
         by_schema.setdefault(schema_name, []).append(pk)
     queued = 0
     for schema_name, deployment_ids in by_schema.items():
-        with schema_context(schema_name):
+        waiting = {}
+        with schema_context(schema_name), isolated_row(TASK, f"the work queues of {schema_name}"):
             waiting = waiting_per_deployment(now)
         for deployment_id in deployment_ids:
             if waiting.get(deployment_id):
-                queued += _top_up(deployment_id, waiting[deployment_id])
+                with isolated_row(
+                    TASK, f"deployment {deployment_id}", subject=("deployment", deployment_id)
+                ):
+                    queued += _top_up(deployment_id, waiting[deployment_id])
     return queued
 
 
-@transaction.atomic
+TASK = "robots.tasks.enqueue_queue_triggered_jobs"
+
+
 def _top_up(deployment_id: int, waiting: int) -> int:
     deployment = (
         Deployment.objects.select_for_update(skip_locked=True)

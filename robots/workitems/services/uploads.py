@@ -9,6 +9,7 @@ numbers are the file's own (the header is line 1), so a member can find a refuse
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterator
@@ -19,14 +20,19 @@ from celery import shared_task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from core.tasks import enqueue_in_schema
-from robots.workitems.models import Upload, WorkQueue
+from core import audit
+from core.tasks import enqueue_in_schema, isolated_row, row_failed
+from robots.workitems.models import UPLOAD_STALLED_AFTER, Upload, WorkQueue
 from robots.workitems.services.items import ItemRow, add_items_bulk
+from tenants.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 ITEM_COLUMNS = ("reference", "priority", "deadline", "defer_until")
 
@@ -240,16 +246,89 @@ def start_upload(queue: WorkQueue, *, file_name: str, content: bytes, actor) -> 
 
 
 UPLOAD_LOST_AFTER = timedelta(minutes=2)
+READ_TASK = "robots.workitems.tasks.read_upload"
+SWEEP_TASK = "robots.workitems.tasks.read_waiting_uploads"
+RUNNING = (Upload.Status.PENDING, Upload.Status.RUNNING)
 
 
 def read_waiting_uploads(*, now=None) -> int:
-    """Read the uploads still waiting well after they were sent (their task never arrived,
-    e.g. the broker was down); returns how many were read."""
+    """The sweep (beat, every 2 minutes, in each member's schema): read the uploads still
+    waiting well after they were sent (their task never arrived, e.g. the broker was down),
+    and fail, retryably, those reading without progress for ``UPLOAD_STALLED_AFTER`` (their
+    worker died). Each upload on its own: one that fails does not stop the others. Returns
+    how many were read."""
     now = now or timezone.now()
+    stalled = Upload.objects.filter(status=Upload.Status.RUNNING).filter(
+        Q(progress_at__lt=now - UPLOAD_STALLED_AFTER)
+        | Q(progress_at__isnull=True, created_at__lt=now - UPLOAD_STALLED_AFTER)
+    )
+    for upload_id in stalled.values_list("pk", flat=True):
+        with isolated_row(SWEEP_TASK, f"upload {upload_id}", subject=("upload", upload_id)):
+            fail_stalled_upload(upload_id, now=now)
     waiting = Upload.objects.filter(
         status=Upload.Status.PENDING, created_at__lt=now - UPLOAD_LOST_AFTER
     ).values_list("pk", flat=True)
-    return len([read_upload(pk) for pk in waiting])
+    read = 0
+    for upload_id in waiting:
+        with isolated_row(SWEEP_TASK, f"upload {upload_id}", subject=("upload", upload_id)):
+            read_upload(upload_id)
+            read += 1
+    return read
+
+
+def fail_stalled_upload(upload_id: int, *, now=None) -> Upload | None:
+    """An upload reading without progress for ``UPLOAD_STALLED_AFTER`` fails with a message;
+    its file is kept, and a retry carries on after the last batch that was added."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update(skip_locked=True).filter(pk=upload_id).first()
+        if upload is None or not upload.stalled:
+            return upload  # being read right now, or moved on meanwhile
+        with translation.override(upload.language or settings.LANGUAGE_CODE):
+            upload.failure = _(
+                "The reading stopped: no progress for %(minutes)s minutes after %(done)s of "
+                "%(total)s rows. The rows read so far are kept; retry to read the rest."
+            ) % {
+                "minutes": int(UPLOAD_STALLED_AFTER.total_seconds() // 60),
+                "done": upload.rows_done,
+                "total": upload.rows_total,
+            }
+        upload.status = Upload.Status.FAILED
+        upload.retryable = True
+        upload.finished_at = now
+        upload.save(update_fields=["status", "failure", "retryable", "finished_at"])
+    return upload
+
+
+class UploadNotRetryable(ValidationError):
+    """Only a failed upload whose file was kept, or a stalled one, can be retried."""
+
+
+def retry_upload(upload: Upload, *, actor) -> Upload:
+    """Read a failed or stalled upload again, from after the last batch that was added: each
+    batch's items were committed together with the count of rows read, so nothing is added
+    twice and nothing read is lost."""
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(pk=upload.pk)
+        if not upload.can_retry:
+            raise UploadNotRetryable(
+                _("Only a failed or stalled upload can be retried."), code="not_retryable"
+            )
+        upload.status = Upload.Status.PENDING
+        upload.failure = ""
+        upload.retryable = False
+        upload.finished_at = None
+        upload.progress_at = timezone.now()
+        upload.save(update_fields=["status", "failure", "retryable", "finished_at", "progress_at"])
+        audit.record(
+            actor=actor,
+            action="workitems.upload.retried",
+            target=upload,
+            organisation=Organisation.objects.filter(schema_name=connection.schema_name).first(),
+            changes={"rows_done": upload.rows_done},
+        )
+        enqueue_in_schema(read_upload_task, connection.schema_name, upload.pk)
+    return upload
 
 
 UPLOAD_BATCH_SIZE = 500
@@ -259,7 +338,13 @@ UPLOAD_MAX_ERRORS = 10_000  # reported by line; beyond this only counted
 def read_upload(upload_id: int) -> Upload | None:
     language = Upload.objects.filter(pk=upload_id).values_list("language", flat=True).first()
     with translation.override(language or settings.LANGUAGE_CODE):
-        return _read_upload(upload_id)
+        try:
+            return _read_upload(upload_id)
+        except Exception as error:
+            # Not the file's fault (a bug, the database): the batch being added was rolled
+            # back whole; the upload fails with a message, keeps its file and can be retried.
+            logger.exception("Reading upload %s stopped", upload_id)
+            return _fail_upload_retryably(upload_id, error)
 
 
 def _read_upload(upload_id: int) -> Upload | None:
@@ -278,13 +363,14 @@ def _read_upload(upload_id: int) -> Upload | None:
         if upload is None or not upload.running:
             return upload
         upload.status = Upload.Status.RUNNING
+        upload.progress_at = timezone.now()
         try:
             rows = rows_of(upload.file_format, bytes(upload.content))
             header = header_of(rows)
             upload.rows_total = sum(1 for _line, cells in rows if not _blank(cells))
         except ValidationError as error:
             return _fail_upload(upload, error)
-        upload.save(update_fields=["status", "rows_total"])
+        upload.save(update_fields=["status", "rows_total", "progress_at"])
 
     queue, done = upload.queue, upload.rows_done
     try:
@@ -305,7 +391,7 @@ def _read_upload(upload_id: int) -> Upload | None:
     except ValidationError as error:
         with transaction.atomic():
             return _fail_upload(upload, error)
-    Upload.objects.filter(pk=upload.pk).update(
+    Upload.objects.filter(pk=upload.pk, status=Upload.Status.RUNNING).update(
         status=Upload.Status.DONE, content=b"", finished_at=timezone.now()
     )
     upload.refresh_from_db()
@@ -313,19 +399,45 @@ def _read_upload(upload_id: int) -> Upload | None:
 
 
 def _fail_upload(upload: Upload, error: ValidationError) -> Upload:
+    """The file itself cannot be read: failed for good, the file dropped."""
     upload.status = Upload.Status.FAILED
     upload.failure = " ".join(error.messages)
     upload.content = b""
+    upload.retryable = False
     upload.finished_at = timezone.now()
     upload.save()
     return upload
 
 
+def _fail_upload_retryably(upload_id: int, error: Exception) -> Upload | None:
+    upload = Upload.objects.filter(pk=upload_id).first()
+    if upload is None or not upload.running:
+        return upload
+    failure = _(
+        "The reading stopped after %(done)s of %(total)s rows because of an error on our "
+        "side (%(error)s). The rows read so far are kept; retry to read the rest."
+    ) % {"done": upload.rows_done, "total": upload.rows_total, "error": type(error).__name__}
+    Upload.objects.filter(pk=upload_id, status__in=RUNNING).update(
+        status=Upload.Status.FAILED, failure=failure, retryable=True, finished_at=timezone.now()
+    )
+    row_failed.send_robust(
+        sender=READ_TASK,
+        task=READ_TASK,
+        row=f"upload {upload.pk} ({upload.file_name})",
+        subject=("upload", upload.pk),
+        organisation_id=None,
+        schema_name=connection.schema_name,
+        error=error,
+    )
+    upload.refresh_from_db()
+    return upload
+
+
 @transaction.atomic
 def _add_upload_batch(upload: Upload, batch: list) -> bool:
-    current = Upload.objects.select_for_update().only("rows_done").get(pk=upload.pk)
-    if current.rows_done != upload.rows_done:
-        return False
+    current = Upload.objects.select_for_update().only("rows_done", "status").get(pk=upload.pk)
+    if current.rows_done != upload.rows_done or current.status != Upload.Status.RUNNING:
+        return False  # another worker read this batch, or the upload was failed meanwhile
     rows = [row for _line, row in batch if isinstance(row, ItemRow)]
     errors = [{"line": line, "message": row} for line, row in batch if not isinstance(row, ItemRow)]
     result = add_items_bulk(upload.queue, rows, actor=upload.uploaded_by)
@@ -334,11 +446,12 @@ def _add_upload_batch(upload: Upload, batch: list) -> bool:
     upload.rows_valid += len(result.items)
     upload.rows_invalid += len(errors)
     upload.errors = (upload.errors + errors)[:UPLOAD_MAX_ERRORS]
-    upload.save(update_fields=["rows_done", "rows_valid", "rows_invalid", "errors"])
+    upload.progress_at = timezone.now()
+    upload.save(update_fields=["rows_done", "rows_valid", "rows_invalid", "errors", "progress_at"])
     return True
 
 
-@shared_task(name="robots.workitems.tasks.read_upload")
+@shared_task(name=READ_TASK)
 def read_upload_task(upload_id: int) -> int:
     """Read an uploaded file into items (in the member's schema); safe to run twice.
 
