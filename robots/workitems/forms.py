@@ -59,7 +59,11 @@ class QueueForm(forms.ModelForm):
 class ItemForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
     priority = forms.IntegerField(
-        label=_("Priority"), initial=0, help_text=_("Higher is taken first.")
+        label=_("Priority"),
+        initial=0,
+        help_text=_("Higher is taken first."),
+        min_value=WorkItem.PRIORITY_RANGE[0],
+        max_value=WorkItem.PRIORITY_RANGE[1],
     )
     deadline = datetime_field(_("Deadline"))
     defer_until = datetime_field(_("Not before"), _("Robots leave the item until then."))

@@ -144,6 +144,8 @@ class WorkItem(models.Model):
     status = models.CharField(
         _("status"), max_length=30, choices=Status.choices, default=Status.NEW
     )
+    # What the column holds (a PostgreSQL integer); forms and the API refuse anything else.
+    PRIORITY_RANGE = (-(2**31), 2**31 - 1)
     priority = models.IntegerField(_("priority"), default=0, help_text=_("Higher is taken first."))
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     defer_until = models.DateTimeField(

@@ -58,7 +58,12 @@ class WorkItemSerializer(serializers.ModelSerializer):
 class WorkItemCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
     payload = serializers.JSONField(required=False, help_text="A JSON object.")
-    priority = serializers.IntegerField(required=False, default=0)
+    priority = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=WorkItem.PRIORITY_RANGE[0],
+        max_value=WorkItem.PRIORITY_RANGE[1],
+    )
     deadline = serializers.DateTimeField(required=False, allow_null=True)
     defer_until = serializers.DateTimeField(required=False, allow_null=True)
 
