@@ -2,12 +2,18 @@
 (``{"error": {"code", "message", "fields"}}``, as ``config/api.py``) under ``/api/``, the
 site's pages everywhere else."""
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from core.middleware import NulCharacter, is_api
+
+class NulCharacter(SuspiciousOperation):
+    """A NUL character, which PostgreSQL cannot store or compare."""
+
+
+def is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
 
 
 def error_body(status: int, code: str, message: str) -> JsonResponse:

@@ -6,17 +6,11 @@ them (JSON on the API, a page elsewhere)."""
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig
+
+from core.errors import NulCharacter, bad_request, is_api
 
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class NulCharacter(SuspiciousOperation):
-    """A NUL character, which PostgreSQL cannot store or compare."""
-
-
-def is_api(request) -> bool:
-    return request.path_info.startswith("/api/")
 
 
 class BadInputMiddleware:
@@ -27,7 +21,7 @@ class BadInputMiddleware:
         if "\x00" in request.path_info or b"\x00" in unquote_to_bytes(
             request.META.get("QUERY_STRING", "")
         ):
-            raise NulCharacter("NUL in the path or query string")
+            return bad_request(request, NulCharacter("NUL in the path or query string"))
         content_type = request.META.get("CONTENT_TYPE", "")
         if is_api(request) and not content_type.startswith("multipart/"):
             try:
@@ -36,7 +30,7 @@ class BadInputMiddleware:
                 length = 0
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             if limit is not None and length > limit:
-                raise RequestDataTooBig("API body over DATA_UPLOAD_MAX_MEMORY_SIZE")
+                return bad_request(request, RequestDataTooBig("body over the limit"))
         # The API's forms are checked by its parsers (core/parsers.py): reading request.POST
         # here would hand a JSON-only view the form it should refuse.
         if (
@@ -46,5 +40,5 @@ class BadInputMiddleware:
         ):
             for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
-                    raise NulCharacter("NUL in form data")
+                    return bad_request(request, NulCharacter("NUL in form data"))
         return self.get_response(request)
