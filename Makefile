@@ -26,8 +26,9 @@ static: install
 run: static
 	$(PY) -m config.run
 
-# Test lanes (docs/testing.md). The slow lane: browsers, processes, package installs.
-SLOW_LANE := browser or worker or process
+# Test lanes (docs/testing.md). The slow lane: browsers, processes, package installs, the
+# API fuzzed.
+SLOW_LANE := browser or worker or process or fuzz
 # One pytest process per core (pytest-xdist), each test file on one of them, each process on
 # its own test database. Extra options: `make test PYTEST_ARGS="-n 0 -x tests/billing"`.
 PYTEST_ARGS ?=

@@ -1,6 +1,5 @@
-from rest_framework.routers import SimpleRouter
-
 from billing import api
+from core.routers import SimpleRouter
 
 router = SimpleRouter()
 router.register("periods", api.PeriodViewSet, basename="billing-period")

@@ -1,8 +1,7 @@
 """Catalog endpoints, mounted under /api/v1/."""
 
-from rest_framework.routers import SimpleRouter
-
 from catalog import api
+from core.routers import SimpleRouter
 
 router = SimpleRouter()
 router.register("catalog/robots", api.RobotViewSet, basename="catalog-robot")

@@ -52,3 +52,58 @@ def exception_handler(exc, context):
         }
     response.data = {"error": body}
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error of the API.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {},
+                    "description": "Per field, what is wrong with it (400).",
+                },
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+# What any operation may answer besides its own responses: refused input (a bad query
+# parameter or body, a NUL character), no or a wrong token, no permission, not found (or
+# another organisation's).
+ANY_OPERATION_ERRORS = {
+    "400": "The input was refused; `fields` says why, field by field.",
+    "401": "No valid API token, session or runner token.",
+    "403": "Not allowed for this role or on this site.",
+    "404": "Not found, or not this organisation's.",
+}
+BODY_ERRORS = {"413": "The request body is too large."}
+CONFLICT = "The object has moved on: the change no longer applies."
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error body, and the errors every operation
+    can answer, in the schema (so clients and schemathesis know them)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            errors = dict(ANY_OPERATION_ERRORS)
+            if "requestBody" in operation:
+                errors |= BODY_ERRORS
+            if "409" in responses:
+                errors["409"] = responses["409"].get("description") or CONFLICT
+            for code, description in errors.items():
+                if "content" not in responses.get(code, {}):
+                    responses[code] = {"description": description, "content": error}
+    return result

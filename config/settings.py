@@ -96,6 +96,7 @@ AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
+    "core.middleware.BadInputMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -338,6 +339,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON refusing NUL characters and deep nesting, forms refusing NUL characters. A body
+    # (not a file) over Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB, is a 413 on the API.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.jsondata.JSONParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -351,6 +359,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The error body and the errors every operation can answer (config/api.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_errors",
+    ],
     # Several models have a "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "RobotVersionStatusEnum": "catalog.models.RobotVersion.Status",

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
+from core.routers import DefaultRouter
 from robots import api as robots_api
 from robots.credentials import api as credentials_api
 from robots.monitoring import api as monitoring_api

@@ -13,3 +13,9 @@ urlpatterns = [
     path("credentials/", include("robots.credentials.urls")),
     path("", include("robots.workitems.urls")),
 ]
+
+# JSON error bodies under /api/, the site's pages elsewhere.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

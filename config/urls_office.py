@@ -38,3 +38,9 @@ urlpatterns = [
         name="organisation_job_limit",
     ),
 ]
+
+# JSON error bodies under /api/, the site's pages elsewhere.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

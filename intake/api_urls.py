@@ -1,6 +1,6 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from core.routers import SimpleRouter
 from intake import api
 
 router = SimpleRouter()

@@ -38,7 +38,9 @@ class ScoringWeights(models.Model):
         _("suitability's share of the score (%)"), default=60, validators=[MaxValueValidator(100)]
     )
     full_volume_hours = models.PositiveIntegerField(
-        _("hours saved per year that count as full volume"), default=500
+        _("hours saved per year that count as full volume"),
+        default=500,
+        validators=[MinValueValidator(1)],  # the volume factor divides by it
     )
     hourly_rate = models.DecimalField(
         _("value of a saved hour (DKK)"), max_digits=8, decimal_places=2, default=Decimal("450")
@@ -58,6 +60,9 @@ class ScoringWeights(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="scoringweights_single_row"),
             models.CheckConstraint(condition=Q(hours_per_fte__gt=0), name="scoringweights_fte"),
+            models.CheckConstraint(
+                condition=Q(full_volume_hours__gt=0), name="scoringweights_full_volume"
+            ),
         ]
         verbose_name = _("scoring weights")
         verbose_name_plural = _("scoring weights")

@@ -41,7 +41,7 @@ class IdeaSerializer(serializers.ModelSerializer):
     business_case = BusinessCaseSerializer(source="figures", read_only=True)
     participants = serializers.IntegerField(source="participant_count", read_only=True)
     possible_duplicates = DuplicateSerializer(source="duplicates", many=True, read_only=True)
-    robot = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    robot = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Idea

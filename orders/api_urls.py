@@ -1,5 +1,4 @@
-from rest_framework.routers import SimpleRouter
-
+from core.routers import SimpleRouter
 from orders import api
 
 router = SimpleRouter()

@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 
 LOG_BATCH_SECONDS = 1.0
 LOG_BATCH_LINES = 500
+# ...and at most this many characters: the office refuses a body over 2.5 MB (Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE), and a character escaped in JSON (\u00f8) takes six bytes.
+LOG_BATCH_CHARACTERS = 300_000
 # The office's limit on one log line (runner_api.MAX_LOG_LINE_LENGTH): longer output lines
 # are sent as several numbered lines.
 LOG_LINE_LENGTH = 10_000
@@ -343,6 +346,12 @@ class LineStreamer:
         while True:
             with self.lock:
                 batch = self.pending[:LOG_BATCH_LINES]
+            characters = 0
+            for index, line in enumerate(batch):
+                characters += len(line["text"])
+                if characters > LOG_BATCH_CHARACTERS and index:
+                    batch = batch[:index]
+                    break
             if not batch:
                 return
             try:

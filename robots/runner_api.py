@@ -10,13 +10,13 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import package_reference
+from core.jsondata import JSONParser
 from robots import selectors
 from robots.models import Job, Runner
 from robots.runlogs import services as runlogs
@@ -82,6 +82,10 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("This job is no longer yours: its lease ran out and it moved on.")
     default_code = "conflict"
+
+
+class JobEnded(Conflict):
+    default_detail = _("This job has ended: its log takes no more lines.")
 
 
 class JsonOnly(BaseContentNegotiation):
@@ -250,12 +254,14 @@ class LogBatchSerializer(serializers.Serializer):
 
 
 class LogView(RunnerView):
-    @extend_schema(request=LogBatchSerializer, responses={202: None})
+    @extend_schema(request=LogBatchSerializer, responses={202: None, 409: None})
     def post(self, request, pk):
         """Append log lines (numbered by the runner; a line sent twice is stored once).
 
         The job's credentials are masked in every line, whatever the runner sent."""
         job = self.running_job(request, pk)
+        if job.status in Job.FINISHED:
+            raise JobEnded()
         serializer = LogBatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         runlogs.append_lines(job, serializer.validated_data["lines"])

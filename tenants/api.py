@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from tenants import selectors, services
-from tenants.models import ApiToken, KeyFigure, Membership, Notification
+from tenants.models import ApiToken, KeyFigure, Membership, Notification, User
 from tenants.permissions import Capability, HasCapability
 from tenants.serializers import (
     ApiTokenSerializer,
@@ -127,14 +127,10 @@ class CurrentUserView(generics.RetrieveUpdateAPIView):
     permission_classes = [Capable]
 
     def get_object(self):
-        user = self.request.user
-        return (
-            type(user)
-            .objects.prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
-            )
-            .get(pk=user.pk)
-        )
+        # request.user is a lazy object with a browser session: not its class, the model's.
+        return User.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
+        ).get(pk=self.request.user.pk)
 
 
 class NoTokenFromToken(BasePermission):

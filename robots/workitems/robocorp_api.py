@@ -20,15 +20,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.parsers import MultiPartParser
 from robots.models import Job
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkItemOutput
@@ -46,6 +47,12 @@ EXCEPTION_OUTCOMES = {
 class Refused(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST  # Control Room's client does not retry a 400
     default_code = "invalid"
+
+
+class ItemFinished(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The work item is finished: its payload can no longer change.")
+    default_code = "conflict"
 
 
 def _messages(detail) -> list[str]:
@@ -178,13 +185,16 @@ class PayloadView(RobocorpView):
         with schema_context(self.job.organisation.schema_name):
             return Response(self.item_or_output(item_id).payload)
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request=dict, responses={200: dict, 409: None})
     def put(self, request, item_id, **ids):
         """Replace the item's payload (a JSON object)."""
         with schema_context(self.job.organisation.schema_name):
             owner = self.item_or_output(item_id)
             if isinstance(owner, WorkItem):
-                owner = services.save_payload_by_robot(owner, request.data)
+                try:
+                    owner = services.save_payload_by_robot(owner, request.data)
+                except services.ItemFinished:
+                    raise ItemFinished() from None
             else:
                 owner = services.save_output_payload(owner, request.data)
             return Response(owner.payload)

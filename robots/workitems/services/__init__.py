@@ -15,6 +15,7 @@ from robots.workitems.services.queues import QUEUE_FIELDS, create_queue, update_
 from robots.workitems.services.retention import apply_retention
 from robots.workitems.services.robots import (
     OUTCOMES,
+    ItemFinished,
     abandon_stuck_items,
     attach_file,
     check_file_size,
@@ -33,6 +34,7 @@ __all__ = [
     "OUTCOMES",
     "QUEUE_FIELDS",
     "BulkResult",
+    "ItemFinished",
     "ItemRow",
     "Status",
     "abandon_stuck_items",

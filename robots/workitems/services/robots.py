@@ -28,6 +28,14 @@ from robots.workitems.services.common import (
 )
 
 
+class ItemFinished(Exception):
+    """The item is finished (done, resolved or closed): a robot can no longer change it."""
+
+    def __init__(self, item: WorkItem):
+        super().__init__(f"work item {item.pk} is {item.status}")
+        self.item = item
+
+
 @transaction.atomic
 def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> WorkItem | None:
     """Hand the next item to a robot (of the run ``job_id``): new, not deferred, highest
@@ -137,8 +145,11 @@ def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | Non
 
 @transaction.atomic
 def save_payload_by_robot(item: WorkItem, payload) -> WorkItem:
-    """A robot rewrites an input item's payload (the queue's schema and size still hold)."""
+    """A robot rewrites an input item's payload (the queue's schema and size still hold);
+    an item already finished keeps the payload it finished with (ItemFinished)."""
     item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
+    if item.status in WorkItem.FINISHED:
+        raise ItemFinished(item)
     validate_payload(item.queue, payload)
     if payload != item.payload:
         item.payload = payload

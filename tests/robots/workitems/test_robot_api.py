@@ -16,7 +16,7 @@ from robots.models import Job
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs
 from robots.workitems import services
-from robots.workitems.models import WorkItem, WorkItemFile
+from robots.workitems.models import WorkItem, WorkItemFile, WorkQueue
 from tenants.services import site_host
 
 pytestmark = pytest.mark.django_db
@@ -99,12 +99,16 @@ def test_a_job_touches_only_its_own_deployments_queues(
     with schema_context(aarhus.schema_name):
         others = services.create_queue(name="Andet", deployment=other_deployment)
     their_item = add(aarhus, others, reference="X")
+    with schema_context(aarhus.schema_name):
+        aarhus_ids = set(WorkQueue.objects.values_list("pk", flat=True))
+    # Each schema numbers its queues itself: take an Odense queue whose id is not also one of
+    # Aarhus's (the job's own queue would answer), whatever the sequences stand at.
     with schema_context(odense.schema_name):
-        theirs = [
-            services.create_queue(name=f"Odense {n}", deployment=make_deployment(odense))
-            for n in range(3)
-        ]
-    for other in (others, theirs[-1]):
+        odense_deployment = make_deployment(odense)
+        theirs = services.create_queue(name="Odense", deployment=odense_deployment)
+        while theirs.pk in aarhus_ids:
+            theirs = services.create_queue(name=f"Odense {theirs.pk}", deployment=odense_deployment)
+    for other in (others, theirs):
         assert client.post(f"/api/v1/robot/work-queues/{other.pk}/reserve/").status_code == 404
     response = client.post(
         f"/api/v1/robot/work-items/{their_item.pk}/release/",

@@ -1,0 +1,31 @@
+"""The office console's API, fuzzed as an office administrator (issue 14: no 5xx, nothing
+the schema does not say)."""
+
+import pytest
+import schemathesis
+
+from tenants.models import Role
+from tests.api.fuzzing import Actor, fuzz_settings, requests_inside_the_test_transaction
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
+
+
+@pytest.fixture
+def actor(office, aarhus, make_user):
+    return Actor(office, make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN))
+
+
+@pytest.fixture
+def office_api(actor, request):
+    with requests_inside_the_test_transaction(request):
+        yield actor.schema()
+    print(f"{actor.cases} cases sent")
+
+
+schema = schemathesis.pytest.from_fixture("office_api")
+
+
+@schema.parametrize()
+@fuzz_settings
+def test_the_office_api_answers_every_generated_case_as_its_schema_says(case, actor):
+    actor.check(case)
