@@ -271,13 +271,27 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
-# Failed logins are limited by django-axes (lockout below), not twice.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Failed logins are throttled by allauth per client address (password spraying over many
+# accounts from one address) and per account (guessing one account's password from many
+# addresses); django-axes (below) locks an account on one address. Counts live in the cache:
+# a shared one (Redis, CACHE_URL) in production, so every web worker counts the same.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMITS", default="30/15m/ip,10/15m/key"),
+}
 SOCIALACCOUNT_ADAPTER = "tenants.adapters.SocialAccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Robotkontor"
 
-# Brute-force lockout (django-axes): lock the account+IP after repeated failures.
+# The client's address: behind this many reverse proxies (each appends to X-Forwarded-For)
+# the client is the TRUSTED_PROXY_COUNT-th entry from the right; 0 ignores the header (a
+# client could write anything in it). tenants.adapters.client_ip decides it for the login
+# lockout and the rate limits alike. Production runs behind one TLS-terminating proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "tenants.adapters.client_ip"
+
+# Brute-force lockout (django-axes): lock the account on one address after repeated failures
+# (an attacker elsewhere cannot lock a person out; see docs/security.md).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
