@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
@@ -339,7 +340,18 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".robotkontor" / "media")
 
 # --- E-mail --------------------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Development prints e-mails to the console. Production must send them: printed e-mails
+# would put invitation and password-reset links in the log, so it refuses to start without
+# an SMTP EMAIL_URL (smtp://, smtps://, smtp+tls://).
+if PRODUCTION:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    if EMAIL_CONFIG.get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+        raise ImproperlyConfigured(
+            "EMAIL_URL must name an SMTP server in production (smtp://, smtps:// or "
+            "smtp+tls://): other e-mail backends print or drop invitation and reset links."
+        )
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Robotkontor <noreply@robotkontor.dk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -426,10 +438,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (console when DEBUG, mail_admins) write unfiltered: Django's
+        # records go to the root handler above instead, secrets masked.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},  # it reports CSS parsing at INFO on import
         "axes": {"level": "WARNING"},
+        # runserver's request lines, through the same filter (links with secrets masked).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 AXES_VERBOSE = False
