@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every rendered response: Cache-Control: no-store (personal data; docs/security.md).
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
