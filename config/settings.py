@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.broker import broker_url_for
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "core.middleware.BadInputMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every rendered response: Cache-Control: no-store (personal data; docs/security.md).
+    "core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -272,13 +275,27 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mand
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
-# Failed logins are limited by django-axes (lockout below), not twice.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Failed logins are throttled by allauth per client address (password spraying over many
+# accounts from one address) and per account (guessing one account's password from many
+# addresses); django-axes (below) locks an account on one address. Counts live in the cache:
+# a shared one (Redis, CACHE_URL) in production, so every web worker counts the same.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMITS", default="30/15m/ip,10/15m/key"),
+}
 SOCIALACCOUNT_ADAPTER = "tenants.adapters.SocialAccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Robotkontor"
 
-# Brute-force lockout (django-axes): lock the account+IP after repeated failures.
+# The client's address: behind this many reverse proxies (each appends to X-Forwarded-For)
+# the client is the TRUSTED_PROXY_COUNT-th entry from the right; 0 ignores the header (a
+# client could write anything in it). tenants.adapters.client_ip decides it for the login
+# lockout and the rate limits alike. Production runs behind one TLS-terminating proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "tenants.adapters.client_ip"
+
+# Brute-force lockout (django-axes): lock the account on one address after repeated failures
+# (an attacker elsewhere cannot lock a person out; see docs/security.md).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -326,7 +343,18 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".robotkontor" / "media")
 
 # --- E-mail --------------------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# Development prints e-mails to the console. Production must send them: printed e-mails
+# would put invitation and password-reset links in the log, so it refuses to start without
+# an SMTP EMAIL_URL (smtp://, smtps://, smtp+tls://).
+if PRODUCTION:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    if EMAIL_CONFIG.get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+        raise ImproperlyConfigured(
+            "EMAIL_URL must name an SMTP server in production (smtp://, smtps:// or "
+            "smtp+tls://): other e-mail backends print or drop invitation and reset links."
+        )
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Robotkontor <noreply@robotkontor.dk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -425,10 +453,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (console when DEBUG, mail_admins) write unfiltered: Django's
+        # records go to the root handler above instead, secrets masked.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},  # it reports CSS parsing at INFO on import
         "axes": {"level": "WARNING"},
+        # runserver's request lines, through the same filter (links with secrets masked).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 AXES_VERBOSE = False

@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
-from billing.exports.tables import workbook_bytes
 from billing.money import format_kr, format_number
+from core.exports import workbook_bytes
 from insight import charts, selectors
 from insight.models import MinutesBasis
 

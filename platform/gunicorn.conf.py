@@ -10,6 +10,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # The TLS-terminating proxy in front sets X-Forwarded-Proto; trust it only from there.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
+# Invitation, reset and signed-file links and credential headers are masked (config/access_log.py).
+logger_class = "config.access_log.MaskingLogger"
 errorlog = "-"
 max_requests = 2000
 max_requests_jitter = 200

@@ -158,12 +158,14 @@ def log_lines(job: Job, after: int = 0) -> list[JobLogLine]:
 class JobDetailView(SiteView):
     def get(self, request, pk):
         job = selectors.job_for(request.tenant, pk)
-        lines = log_lines(job)
+        may_read_log = can(request.user, request.tenant, Capability.READ_RUN_LOGS)
+        lines = log_lines(job) if may_read_log else []
         return render(
             request,
             "robots/job_detail.html",
             {
                 "job": job,
+                "may_read_log": may_read_log,
                 "lines": lines,
                 "last_number": lines[-1].number if lines else 0,
                 "may_stop": request.tenant.is_office
@@ -174,6 +176,8 @@ class JobDetailView(SiteView):
 
 class JobLogView(SiteView):
     """The log lines after ``after``, for the job page to poll while the job runs (htmx)."""
+
+    capability = Capability.READ_RUN_LOGS
 
     def get(self, request, pk):
         job = selectors.job_for(request.tenant, pk)

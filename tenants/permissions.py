@@ -27,17 +27,23 @@ class Capability(StrEnum):
     # Correct an organisation's invoicing details (address, EAN, CVR, buyer reference, VAT)
     # and the office's own bank account: office admins and finance, on the office console.
     EDIT_ORGANISATION_DETAILS = "edit_organisation_details"
+    # Read a job's run log: robots print what they work on, so a log can hold the personal
+    # data of the member's cases. The member's own staff, process owners and administrators,
+    # and the office's operators and administrators (who run the robots and answer for
+    # failures); not finance, nor the office's developers (docs/security.md).
+    READ_RUN_LOGS = "read_run_logs"
 
 
 _EVERYONE = {Capability.VIEW_SITE}
 ROLE_CAPABILITIES: dict[str, set[Capability]] = {
-    Role.MEMBER: _EVERYONE,
+    Role.MEMBER: _EVERYONE | {Capability.READ_RUN_LOGS},
     Role.PROCESS_OWNER: _EVERYONE
     | {
         Capability.APPROVE_ORDERS,
         Capability.VIEW_BILLING,
         Capability.MANAGE_CREDENTIALS,
         Capability.MANAGE_QUEUES,
+        Capability.READ_RUN_LOGS,
     },
     Role.MEMBER_ADMIN: _EVERYONE
     | {
@@ -47,8 +53,9 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.MANAGE_QUEUES,
         Capability.VIEW_BILLING,
         Capability.MANAGE_CREDENTIALS,
+        Capability.READ_RUN_LOGS,
     },
-    Role.OFFICE_OPERATOR: _EVERYONE | {Capability.OPERATE_ROBOTS},
+    Role.OFFICE_OPERATOR: _EVERYONE | {Capability.OPERATE_ROBOTS, Capability.READ_RUN_LOGS},
     Role.OFFICE_DEVELOPER: _EVERYONE | {Capability.MANAGE_CATALOG, Capability.OPERATE_ROBOTS},
     Role.OFFICE_ADMIN: _EVERYONE
     | {
@@ -57,6 +64,7 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.MANAGE_KEY_FIGURES,
         Capability.MANAGE_CATALOG,
         Capability.OPERATE_ROBOTS,
+        Capability.READ_RUN_LOGS,
         Capability.VIEW_BILLING,
         Capability.EDIT_ORGANISATION_DETAILS,
     },

@@ -49,6 +49,7 @@ def production_env(db):
         "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url(),
         "BASE_DOMAIN": "robotkontor.example.dk",
+        "EMAIL_URL": "smtp+tls://robotkontor:secret@smtp.example.dk:587",
     }
 
 

@@ -1,19 +1,15 @@
 """A period's invoices, invoice lines, allocation table and settlement summary as tables:
 CSV the way Danish Excel opens it (UTF-8 with BOM, semicolons, decimal comma) and XLSX."""
 
-import csv
-import io
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from billing import selectors
 from billing.exports.documents import LINE_KIND_NAMES
 from billing.models import CostPool, Invoice, InvoiceLine, KeyKind, Period
 from billing.money import ORE_PER_KRONE, format_number
+from core.exports import csv_bytes, workbook_bytes
 
 INVOICES = "fakturaer"
 LINES = "fakturalinjer"
@@ -240,38 +236,13 @@ def _csv_cell(value) -> str:
 
 
 def to_csv(rows: list[list]) -> bytes:
-    """Semicolon-separated, decimal comma without thousands dots, UTF-8 with BOM."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    """Semicolon-separated, decimal comma without thousands dots, UTF-8 with BOM; text
+    neutralised against formula injection (core.exports)."""
+    return csv_bytes(rows, format_cell=_csv_cell)
 
 
 def to_xlsx(tables: dict[str, list[list]]) -> bytes:
     return workbook_bytes({SHEET_NAMES[name]: rows for name, rows in tables.items()})
-
-
-def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
-    """An XLSX workbook, one sheet per title: the first row bold and frozen, amounts with
-    two decimals, dates as dd.mm.yyyy."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets.items():
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for column in sheet.iter_cols(min_row=2):
-            for cell in column:
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "#,##0.00"
-                elif hasattr(cell.value, "strftime"):
-                    cell.number_format = "dd.mm.yyyy"
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def write_csv(period: Period, out: Path) -> list[Path]:

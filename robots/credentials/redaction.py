@@ -12,6 +12,8 @@ import re
 import threading
 from collections import OrderedDict
 
+from core.logmask import mask_url_secrets
+
 MASK = "***"
 # Shorter values would mask ordinary words; the patterns below still catch them in context.
 MIN_SECRET_LENGTH = 4
@@ -85,9 +87,11 @@ def forget_all_secrets() -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with every known secret and secret-looking value replaced by ``***``."""
+    """``text`` with every known secret and secret-looking value replaced by ``***``, and
+    the secrets in URLs (invitation, reset and signed-file links; core.logmask)."""
     if not text:
         return text
+    text = mask_url_secrets(text)
     for secret in _by_length:  # longest first, so a secret containing another is masked whole
         if secret in text:
             text = text.replace(secret, MASK)

@@ -1,8 +1,6 @@
 """Work queues and manual handling on a member's site. The request's site chose the schema,
 so every read and write here stays inside that member's data."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.exports import csv_bytes
 from core.views import apply_errors
 from robots.workitems import selectors, services
 from robots.workitems.forms import (
@@ -196,12 +195,10 @@ class UploadErrorsView(WorkItemsView):
 
     def get(self, request, pk):
         upload = selectors.upload(pk)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        rows = [[_("Line"), _("Why")]]
+        rows += [[error["line"], error["message"]] for error in upload.errors]
+        response = HttpResponse(csv_bytes(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="refused-rows-{upload.pk}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow([_("Line"), _("Why")])
-        writer.writerows([error["line"], error["message"]] for error in upload.errors)
         return response
 
 

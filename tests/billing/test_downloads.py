@@ -2,6 +2,7 @@
 """Downloads of a closed period on the finance period page, and a member's own invoice PDFs
 on its cost page: file types and names, refusals, and who may download what."""
 
+import csv
 import io
 import zipfile
 
@@ -172,3 +173,33 @@ def test_a_peppol_download_that_cannot_be_built_says_why(closed, office, finance
     )
     assert response.status_code == 400
     assert "the office is not VAT registered" in response.content.decode()
+
+
+def test_a_members_name_cannot_become_a_formula_in_the_downloaded_tables(
+    closed, office, finance, site_client
+):
+    """Issue 14, item 4: text is neutralised in every CSV and XLSX; numbers stay numbers."""
+    period, first, *_invoices = closed
+    Organisation.objects.filter(pk=first.organisation_id).update(name='=HYPERLINK("x")\x07')
+    client = site_client(office, finance)
+    response = client.get(f"/billing/periods/{period.pk}/downloads/fakturaer.csv")
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    row = next(row for row in rows if "HYPERLINK" in row[2])
+    assert row[2] == '\'=HYPERLINK("x")'  # the bell character is gone too
+    assert row[7].replace(",", "").isdigit()  # an amount, not prefixed
+    response = client.get(f"/billing/periods/{period.pk}/downloads/tables.xlsx")
+    content = b"".join(response.streaming_content)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in archive.read(name) for name in sheets)
+    cell = next(
+        cell
+        for row in load_workbook(io.BytesIO(content))["Fakturaer"].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "HYPERLINK" in cell.value
+    )
+    assert cell.value == '\'=HYPERLINK("x")' and cell.data_type == "s"

@@ -17,6 +17,7 @@ def production_env(db):
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": database_url(),
         "BASE_DOMAIN": "robotkontor.example.dk",
+        "EMAIL_URL": "smtp+tls://robotkontor:secret@smtp.example.dk:587",
     }
 
 
