@@ -12,9 +12,7 @@ The sequences of ``public`` and of the template schema the members are cloned fr
 moved past 10000 first, so every id the demo makes has five digits.
 """
 
-import io
 import re
-import time
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -22,20 +20,29 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from billing import demo as billing_demo
+from catalog import demo as catalog_demo
+from intake import demo as intake_demo
+from orders import demo as orders_demo
+from robots.workitems import demo as workitems_demo
+from robots.workitems import services as workitems
 from robots.workitems.models import WorkItem
+from tenants import demo as tenants_demo
 from tenants import schemas, services
-from tenants.models import Membership, Organisation
+from tenants.models import Membership, Organisation, Role
 
 pytestmark = pytest.mark.django_db
 
 FIRST_ID = 47_200
+# The demo (manage.py load_demo) but for its half year of run history and closed months,
+# which take most of its time and add no page of their own.
+DEMO_PARTS = [tenants_demo, catalog_demo, orders_demo, intake_demo, workitems_demo, billing_demo]
 # Each kind of URL (digits replaced, the query's keys kept) is visited this many times.
-VISITS_PER_KIND = 2
+VISITS_PER_KIND = 1
 # Not followed: files, the language switch, sign-out, the JSON API and downloads that render
 # a PDF (WeasyPrint takes a second a page; their views have tests of their own).
 NOT_FOLLOWED = ("/static/", "/i18n/", "/accounts/logout/", "/api/v1/", "/api/schema/")
@@ -111,7 +118,9 @@ def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
                 problems.append(f"{label}: {url} (linked from {found_on}) asks to sign in")
             continue
         if response.status_code != 200:
-            problems.append(f"{label}: {url} (linked from {found_on}) answers {response.status_code}")
+            problems.append(
+                f"{label}: {url} (linked from {found_on}) answers {response.status_code}"
+            )
             continue
         if "text/html" not in response.get("Content-Type", ""):
             continue
@@ -147,9 +156,7 @@ def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
 
 def move_sequences_past(first_id: int, schema: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [schema]
-        )
+        cursor.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [schema])
         for (name,) in cursor.fetchall():
             cursor.execute("SELECT setval(%s, %s)", [f'"{schema}"."{name}"', first_id])
 
@@ -166,15 +173,24 @@ def demo_with_large_ids(without_standard_schemas, monkeypatch):
 
     monkeypatch.setattr(schemas, "clone_template", clone_with_large_ids)
     move_sequences_past(FIRST_ID, "public")
-    started = time.monotonic()
-    call_command("load_demo", stdout=io.StringIO())
-    print(f"demo loaded in {time.monotonic() - started:.1f} s")
+    for part in DEMO_PARTS:
+        part.load()
+    # Cases for manual handling, so that page shows its checkboxes and bulk actions.
+    for slug in ("aab", "aarhus"):
+        with schema_context(Organisation.objects.get(slug=slug).schema_name):
+            queue = workitems.create_queue(name="Sager til manuel behandling")
+            for number in range(3):
+                workitems.add_item(queue, reference=f"M-{number}", payload={"nr": number})
+                item = workitems.reserve_next(queue)
+                workitems.release(
+                    item, outcome=WorkItem.Status.BUSINESS_EXCEPTION, message="Mangler svar"
+                )
 
 
 def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_large_ids):
-    aarhus = Organisation.objects.get(slug="aarhus")
-    with schema_context(aarhus.schema_name):
-        assert WorkItem.objects.filter(pk__gt=FIRST_ID).exists()
+    for slug in ("aab", "aarhus"):
+        with schema_context(Organisation.objects.get(slug=slug).schema_name):
+            assert WorkItem.objects.filter(pk__gt=FIRST_ID).count() >= 3
 
     logins = (
         Membership.objects.select_related("user", "organisation")
@@ -182,7 +198,8 @@ def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_lar
         .order_by("organisation__slug", "role", "user__email")
     )
     one_per_role = {(m.organisation_id, m.role): m for m in logins}
-    demo_sites = {"robotkontor", "aarhus", "aab"}
+    # The office and one member of each kind: the other members' pages are the same pages.
+    demo_sites = {"aarhus", "aab"}
     problems: list[str] = []
     read = 0
     for membership in one_per_role.values():
@@ -193,16 +210,13 @@ def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_lar
         client = Client(HTTP_HOST=host)
         client.force_login(membership.user)
         label = f"{organisation.slug} {membership.role} ({membership.user.email})"
-        started = time.monotonic()
         read += crawl(client, host, label, problems)
-        print(f"{label}: {time.monotonic() - started:.1f} s")
     assert read > 100
     assert not problems, "\n".join(problems)
 
 
-def test_favicon_and_api_docs_answer_without_a_network(demo_with_large_ids):
-    office = Organisation.objects.get(schema_name="public")
-    admin = Membership.objects.filter(organisation=office).first().user
+def test_favicon_and_api_docs_answer_without_a_network(office, make_user):
+    admin = make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
     client = Client(HTTP_HOST=services.site_host(office))
     assert client.get("/favicon.ico").status_code == 301
     assert finders.find("favicon.svg")
