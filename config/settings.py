@@ -118,8 +118,8 @@ if PRODUCTION:
         "whitenoise.middleware.WhiteNoiseMiddleware",
     )
 
-# Widgets render from templates/django/forms/ (Det Fælles Designsystem classes).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# One form-rendering layer (Det Fælles Designsystem): core/renderers.py and templates/django/forms/.
+FORM_RENDERER = "core.renderers.DesignSystemRenderer"
 
 ROOT_URLCONF = "config.urls_member"
 PUBLIC_SCHEMA_URLCONF = "config.urls_office"
