@@ -87,6 +87,14 @@ def versions_for(robot: Robot, organisation: Organisation) -> QuerySet[RobotVers
     return versions
 
 
+def can_see(organisation: Organisation, robot: Robot | None) -> bool:
+    """Whether this site shows the robot (its catalog page answers rather than 404): the one
+    rule for pages that link to a catalog robot from elsewhere."""
+    if robot is None:
+        return False
+    return sees_everything(organisation) or robot.versions.filter(status=PRODUCTION).exists()
+
+
 def robot_for(organisation: Organisation, slug: str) -> Robot:
     """One robot this site may see, or Robot.DoesNotExist."""
     return robots_for(organisation).get(slug=slug)

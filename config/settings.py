@@ -65,6 +65,7 @@ SHARED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "catalog",
     "intake",
@@ -121,8 +122,8 @@ if PRODUCTION:
         "whitenoise.middleware.WhiteNoiseMiddleware",
     )
 
-# Widgets render from templates/django/forms/ (Det Fælles Designsystem classes).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# One form-rendering layer (Det Fælles Designsystem): core/renderers.py and templates/django/forms/.
+FORM_RENDERER = "core.renderers.DesignSystemRenderer"
 
 ROOT_URLCONF = "config.urls_member"
 PUBLIC_SCHEMA_URLCONF = "config.urls_office"
@@ -318,7 +319,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Never group digits implicitly: identifiers, counts in URLs, form values and data attributes
+# print as plain digits (a Danish "47.200" is not an id the server can read back). Figures for
+# people are grouped explicitly (intcomma, floatformat "g", billing's kr and number filters).
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files --------------------------------------------------------------------------
 
@@ -386,6 +390,11 @@ SPECTACULAR_SETTINGS = {
     "execution and billing.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files from the drf-spectacular-sidecar package, served as our own static
+    # files: no CDN, which the CSP forbids and a closed municipal network may not reach.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # The error body and the errors every operation can answer (config/api.py).
     "POSTPROCESSING_HOOKS": [

@@ -3,12 +3,14 @@
 from django.urls import include, path
 
 from catalog.views import AuditTrailView
-from config.views import HomeView
+from config.views import HomeView, favicon
 from robots import views as robots_views
 from tenants import views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Browsers and tools that ignore <link rel="icon"> ask for /favicon.ico.
+    path("favicon.ico", favicon),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.urls_api")),

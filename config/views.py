@@ -1,6 +1,8 @@
 """Pages of the project as a whole: the home page is each site's dashboard, made of the
 figures of several apps (so it sits above them all, with the URL configuration)."""
 
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.generic import TemplateView
 
 from governance import selectors as governance_selectors
@@ -10,6 +12,11 @@ from tenants.views import SiteView
 
 # The dashboards list this many of the reviews that are due; the register has them all.
 DUE_REVIEWS_SHOWN = 10
+
+
+def favicon(request):
+    """/favicon.ico, for the browsers and tools that ignore the pages' <link rel="icon">."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 class HomeView(SiteView, TemplateView):

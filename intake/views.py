@@ -5,6 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog import selectors as catalog_selectors
 from core import audit
 from core.views import apply_errors, flash_errors
 from intake import selectors, services
@@ -108,6 +109,7 @@ class IdeaDetailView(SiteView):
         selectors.with_figures([idea], selectors.current_weights(), viewer=tenant)
         context = {
             "idea": idea,
+            "robot_visible": catalog_selectors.can_see(tenant, idea.robot),
             "comments": selectors.comments_of(idea),
             "participants": selectors.participants_of(idea),
             "comment_form": CommentForm(),

@@ -1,5 +1,7 @@
 """The member's pages: queues, items, uploads with progress, manual handling, isolation."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -171,6 +173,28 @@ def test_staff_see_the_robots_reasons_and_resolve_or_close_in_bulk(
         statuses = dict(WorkItem.objects.values_list("reference", "status"))
     assert statuses == {"M-0": "resolved", "M-1": "resolved", "M-2": "closed", "still-new": "new"}
     assert staff_client.get("/manual/").context["page"].paginator.count == 0
+
+
+def test_bulk_actions_read_back_the_ids_the_page_prints_above_ten_thousand(
+    aarhus, queue, staff, staff_client
+):
+    """The checkboxes' values are what the server reads back: plain digits, never "47.201"."""
+    with schema_context(aarhus.schema_name), connection.cursor() as cursor:
+        table = WorkItem._meta.db_table
+        cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 47200)", [table])
+        items = [hand_back(queue, f"M-{n}") for n in range(2)]
+    assert all(item.pk > 47200 for item in items)
+
+    html = staff_client.get("/manual/").content.decode()
+    values = re.findall(r'<input[^>]*name="items" value="([^"]*)"', html)
+    assert sorted(values) == sorted(str(item.pk) for item in items)
+    for item in items:
+        assert f'data-item="{item.pk}"' in html and f"/queues/items/{item.pk}/" in html
+
+    response = staff_client.post("/manual/", {"items": values, "action": "close"})
+    assert response.status_code == 302
+    with schema_context(aarhus.schema_name):
+        assert set(WorkItem.objects.values_list("status", flat=True)) == {Status.CLOSED}
 
 
 def test_an_item_is_resubmitted_with_an_edited_payload_and_shows_its_history(
