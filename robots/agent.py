@@ -76,6 +76,9 @@ class Outcome:
     succeeded: bool
     exit_code: int | None
     message: str
+    # False when the robot never started (its package could not be fetched or installed):
+    # the office gives the run's first input back to its queue uncounted.
+    started: bool = True
 
 
 @dataclass
@@ -129,6 +132,7 @@ class RunnerAgent:
             "succeeded": outcome.succeeded,
             "exit_code": outcome.exit_code,
             "message": outcome.message[:5000],
+            "started": outcome.started,
             "token": token,
         }
         patiently(lambda: self._post(f"jobs/{job_id}/complete/", payload))
@@ -162,7 +166,7 @@ class RunnerAgent:
                     command = command_for(package, python_of(virtualenv))
                 except PackageError as error:
                     streamer.add("system", str(error))
-                    outcome = Outcome(False, None, str(error))
+                    outcome = Outcome(False, None, str(error), started=False)
                 else:
                     if beat.answer in ABANDON:
                         return True  # queued again for another runner while this one prepared

@@ -4,7 +4,10 @@ end of each job. See docs/execution.md, "Runner protocol"."""
 
 from django.conf import settings
 from django.http import FileResponse, Http404
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -22,6 +25,7 @@ from robots.models import Job, Runner
 from robots.runlogs import services as runlogs
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs
+from robots.workitems import services as workitems
 
 MAX_LOG_LINES = 1000
 MAX_LOG_LINE_LENGTH = 10_000
@@ -113,10 +117,13 @@ class RunnerView(APIView):
         return job
 
 
-def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
+def robocorp_environment(
+    request, job: dict, token: str, first_work_item: str = ""
+) -> dict[str, str]:
     """The ``RC_*`` variables that point robocorp-workitems' Control Room adapter at our
-    work queues (``robots/workitems/robocorp_api.py``). No item is reserved ahead: with an
-    empty ``RC_WORKITEM_ID`` the library reserves its first input when it needs it."""
+    work queues (``robots/workitems/robocorp_api.py``). ``RC_WORKITEM_ID`` is the input
+    reserved at the claim, as Control Room reserves a run's first input before it starts
+    it (empty for a deployment without work queues)."""
     host = request.build_absolute_uri("/api/v1/robocorp")
     run = str(job["id"])
     return {
@@ -129,11 +136,13 @@ def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
         "RC_PROCESS_RUN_ID": run,
         "RC_ACTIVITY_RUN_ID": run,
         "RC_ROBOT_RUN_ID": run,
-        "RC_WORKITEM_ID": "",
+        "RC_WORKITEM_ID": first_work_item,
     }
 
 
-def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
+def job_spec(
+    request, claimed: jobs.Claim, secrets: dict[str, str], first_work_item: str = ""
+) -> dict:
     job = claimed.details
     version = job["version"]
     package = {
@@ -165,8 +174,40 @@ def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
         "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),
         "work_items_url": request.build_absolute_uri("/api/v1/robot/"),
         "credentials": secrets,
-        "robocorp": robocorp_environment(request, job, claimed.token),
+        "robocorp": robocorp_environment(request, job, claimed.token, first_work_item),
     }
+
+
+def claim_with_first_input(runner_token: str):
+    """``jobs.claim_with_credentials``, and for a deployment with work queues its run's first
+    input reserved as Control Room reserves it: ``(claim, secrets, first_work_item)``, or None.
+
+    A run whose queues have nothing to do ends at once as succeeded, "no work" in its log
+    (no robot is started, so no ``EmptyQueue`` and no alert), and the next job is claimed."""
+    while claimed := jobs.claim_with_credentials(runner_token):
+        claim, secrets = claimed
+        if not claim.has_work_queues:
+            return claim, secrets, ""
+        job = claim.job
+        with schema_context(job.organisation.schema_name):
+            item = workitems.reserve_for_deployment(job.deployment_id, job_id=job.pk)
+        if item is not None:
+            jobs.note_first_work_item(job.pk, item.pk)
+            return claim, secrets, str(item.pk)
+        end_without_work(claim)
+    return None
+
+
+def end_without_work(claim: jobs.Claim) -> None:
+    """End a claimed run whose queues had nothing to do: succeeded, and said so in its log
+    (in the office's language, as the record of the run)."""
+    job = claim.job
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(
+            "No work: the deployment's work queues had nothing to do, so the robot was not started."
+        )
+    runlogs.append_lines(job, [{"number": 1, "stream": JobLogLine.Stream.SYSTEM, "text": text}])
+    jobs.complete(job.runner, job.pk, succeeded=True, message=text, token=claim.token)
 
 
 class ClaimingRunner:
@@ -208,9 +249,11 @@ class ClaimView(RunnerView):
         """Take the next job this runner may run (204 when there is none).
 
         The job's credentials come with it; a job whose credentials are refused (expired)
-        fails at once with the reason, and the next job is offered."""
+        fails at once with the reason, and the next job is offered. For a deployment with
+        work queues the run's first input is reserved (``RC_WORKITEM_ID``); a run whose
+        queues have nothing to do ends at once as succeeded, and the next job is offered."""
         try:
-            claimed = jobs.claim_with_credentials(request.auth)
+            claimed = claim_with_first_input(request.auth)
         except jobs.UnknownRunner:
             raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER) from None
         if claimed is not None:
@@ -266,6 +309,14 @@ class CompleteSerializer(serializers.Serializer):
     succeeded = serializers.BooleanField()
     exit_code = serializers.IntegerField(required=False, allow_null=True, default=None)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    started = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "False when the robot never started (its package could not be fetched or "
+            "installed): the input reserved at the claim goes back to its queue uncounted."
+        ),
+    )
     token = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -286,6 +337,7 @@ class CompleteView(RunnerView):
         serializer.is_valid(raise_exception=True)
         report = dict(serializer.validated_data)
         token = report.pop("token") or None
+        started = report.pop("started")
         try:
             job = jobs.complete(request.auth, pk, token=token, **report)
         except Job.DoesNotExist:
@@ -294,6 +346,9 @@ class CompleteView(RunnerView):
             if refused.job.runner_id != request.auth.pk:
                 raise Http404 from None  # another runner's job, or queued again for anyone
             raise Conflict from None
+        if job.first_work_item is not None:
+            with schema_context(job.organisation.schema_name):
+                workitems.give_back_first_input(job.first_work_item, job_id=job.pk, started=started)
         return Response({"id": job.pk, "status": job.status})
 
 

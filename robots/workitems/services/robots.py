@@ -135,6 +135,39 @@ def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | Non
 
 
 @transaction.atomic
+def give_back_first_input(item_id: int, *, job_id: int, started: bool, now=None) -> bool:
+    """The input reserved for run ``job_id`` at its claim, when the run ends without having
+    released it: back to the queue (``new``), not counted as an attempt, when the robot never
+    started; an application error (tried again while attempts remain) when it ran. Whether
+    anything changed: an item the run released, or that another run holds, is left alone."""
+    now = now or timezone.now()
+    item = (
+        WorkItem.objects.select_for_update()
+        .filter(pk=item_id, status=Status.IN_PROGRESS, reserved_by_job=job_id)
+        .first()
+    )
+    if item is None:
+        return False
+    if started:
+        release(
+            item,
+            outcome=Status.APPLICATION_EXCEPTION,
+            message=_("The run ended without releasing the item."),
+            job_id=job_id,
+            now=now,
+        )
+        return True
+    item.status = Status.NEW
+    item.started_at = None
+    item.reserved_by_job = None
+    item.attempts = max(item.attempts - 1, 0)
+    item.save(update_fields=["status", "started_at", "reserved_by_job", "attempts"])
+    message = _("Given back: the run it was reserved for never started")
+    event(item, Status.IN_PROGRESS, Status.NEW, at=now, message=message).save()
+    return True
+
+
+@transaction.atomic
 def save_payload_by_robot(item: WorkItem, payload) -> WorkItem:
     """A robot rewrites an input item's payload (the queue's schema and size still hold)."""
     item = WorkItem.objects.select_for_update().select_related("queue").get(pk=item.pk)
