@@ -117,7 +117,8 @@ class RobotItemSerializer(serializers.ModelSerializer):
 
 class ReleaseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[(value, value) for value in services.OUTCOMES])
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    # Any length: a longer message is kept shortened (services.shortened_reason).
+    message = serializers.CharField(required=False, allow_blank=True, default="")
     output = serializers.JSONField(required=False, allow_null=True, default=None)
 
 

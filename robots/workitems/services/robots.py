@@ -61,6 +61,19 @@ def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> Wo
 
 
 OUTCOMES = (Status.DONE, Status.BUSINESS_EXCEPTION, Status.APPLICATION_EXCEPTION)
+# The longest reason kept on an item; a robot's longer message is cut and says so.
+REASON_MAX_CHARS = 4000
+
+
+def shortened_reason(message: str) -> str:
+    """A robot's message as the item's reason: at most REASON_MAX_CHARS characters, cut
+    with a note of how long it was (a robot is never refused for a long message)."""
+    if len(message) <= REASON_MAX_CHARS:
+        return message
+    note = " … " + _("(shortened: the robot's message was %(length)s characters)") % {
+        "length": len(message)
+    }
+    return message[: REASON_MAX_CHARS - len(note)] + note
 
 
 @transaction.atomic
@@ -84,6 +97,7 @@ def release(
     reached; a business exception goes to manual handling.
     """
     now = now or timezone.now()
+    message = shortened_reason(message)
     if outcome not in OUTCOMES:
         raise ValidationError(
             {"outcome": _("Choose one of: %(choices)s.") % {"choices": ", ".join(OUTCOMES)}}
