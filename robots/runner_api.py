@@ -3,6 +3,7 @@
 end of each job. See docs/execution.md, "Runner protocol"."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.utils import translation
 from django.utils.translation import gettext
@@ -13,7 +14,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -175,6 +176,12 @@ def job_spec(
         "work_items_url": request.build_absolute_uri("/api/v1/robot/"),
         "credentials": secrets,
         "robocorp": robocorp_environment(request, job, claimed.token, first_work_item),
+        "artifacts": {
+            "url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job['id']}/artifacts/"),
+            "max_bytes": settings.ROBOTS_ARTIFACT_MAX_BYTES,
+            "max_files": settings.ROBOTS_ARTIFACTS_MAX_FILES,
+            "max_total_bytes": settings.ROBOTS_ARTIFACTS_MAX_BYTES,
+        },
     }
 
 
@@ -361,6 +368,53 @@ class PackageView(RunnerView):
         if job.status != Job.Status.RUNNING or not version.archive:
             raise Http404
         return FileResponse(version.archive.open("rb"), as_attachment=True)
+
+
+class ArtifactSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=255, help_text=_("The file's path inside the output folder.")
+    )
+    file = serializers.FileField()
+
+
+class ArtifactView(RunnerView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ArtifactSerializer},
+        responses={
+            201: inline_serializer(
+                "StoredArtifact",
+                {
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "size": serializers.IntegerField(),
+                },
+            )
+        },
+    )
+    def post(self, request, pk):
+        """Keep a file of the robot's output folder as the job's artifact (multipart: ``name``,
+        ``file``), while the job runs on this runner; the same name again replaces it.
+
+        Refused (400, with the sizes) over the limits the claim announced."""
+        job = self.running_job(request, pk)
+        if job.status != Job.Status.RUNNING:
+            raise Conflict
+        serializer = ArtifactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            artifact = runlogs.store_artifact(
+                job,
+                name=serializer.validated_data["name"],
+                upload=serializer.validated_data["file"],
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"file": error.messages}) from None
+        return Response(
+            {"id": artifact.pk, "name": artifact.name, "size": artifact.size},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class RunnerAuthenticationScheme(OpenApiAuthenticationExtension):
