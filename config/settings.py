@@ -224,6 +224,12 @@ WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 
 WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # A file a robot attaches to a work item (Robocorp compatibility).
 WORK_ITEM_FILE_MAX_BYTES = env.int("WORK_ITEM_FILE_MAX_BYTES", default=20 * 1024 * 1024)
+# The files a robot writes to its output folder, kept as the run's artifacts: each at most
+# ROBOTS_ARTIFACT_MAX_BYTES, a run's at most ROBOTS_ARTIFACTS_MAX_FILES files and
+# ROBOTS_ARTIFACTS_MAX_BYTES in all (the runner skips the rest and says so in the log).
+ROBOTS_ARTIFACT_MAX_BYTES = env.int("ROBOTS_ARTIFACT_MAX_BYTES", default=20 * 1024 * 1024)
+ROBOTS_ARTIFACTS_MAX_FILES = env.int("ROBOTS_ARTIFACTS_MAX_FILES", default=50)
+ROBOTS_ARTIFACTS_MAX_BYTES = env.int("ROBOTS_ARTIFACTS_MAX_BYTES", default=100 * 1024 * 1024)
 
 # --- Execution -----------------------------------------------------------------------------
 

@@ -41,6 +41,11 @@ urlpatterns = [
     path("jobs/", robots_views.JobListView.as_view(), name="jobs"),
     path("jobs/<int:pk>/", robots_views.JobDetailView.as_view(), name="job_detail"),
     path("jobs/<int:pk>/log/", robots_views.JobLogView.as_view(), name="job_log"),
+    path(
+        "jobs/<int:pk>/artifacts/<int:artifact_pk>/",
+        robots_views.JobArtifactView.as_view(),
+        name="job_artifact",
+    ),
     path("", include("robots.monitoring.urls")),
     path("audit/", AuditTrailView.as_view(), name="audit_trail"),
     path("governance/", include("governance.urls")),

@@ -6,6 +6,10 @@ a virtualenv cached per package, runs the robot with a minimal environment and a
 streams its output as log lines, sends heartbeats (which carry stop and kill requests) and
 reports the outcome. It talks only to the runner protocol (``robots/runner_api.py``).
 
+After the run, the files the robot wrote to its output folder (``RK_OUTPUT_DIR``, also
+``ROBOT_ARTIFACTS`` so robocorp.tasks writes its ``log.html`` there) are uploaded as the
+job's artifacts, within the limits the claim gave.
+
 A healthy run is never lost to the network: heartbeats go on through every phase (fetching,
 installing, running, reporting) in a thread of their own; log lines the office did not take
 are kept and sent again; the outcome is reported again with backoff until the office
@@ -79,6 +83,9 @@ class Outcome:
     succeeded: bool
     exit_code: int | None
     message: str
+    # False when the robot never started (its package could not be fetched or installed):
+    # the office gives the run's first input back to its queue uncounted.
+    started: bool = True
 
 
 @dataclass
@@ -132,6 +139,7 @@ class RunnerAgent:
             "succeeded": outcome.succeeded,
             "exit_code": outcome.exit_code,
             "message": outcome.message[:5000],
+            "started": outcome.started,
             "token": token,
         }
         patiently(lambda: self._post(f"jobs/{job_id}/complete/", payload))
@@ -165,13 +173,15 @@ class RunnerAgent:
                     command = command_for(package, python_of(virtualenv))
                 except PackageError as error:
                     streamer.add("system", str(error))
-                    outcome = Outcome(False, None, str(error))
+                    outcome = Outcome(False, None, str(error), started=False)
                 else:
                     if beat.answer in ABANDON:
                         return True  # queued again for another runner while this one prepared
                     outcome = self.execute(
                         spec, command, package, workdir, virtualenv, beat, streamer
                     )
+                    if beat.answer not in ABANDON:
+                        self.upload_artifacts(spec, workdir, package, streamer)
                 streamer.drain()
                 if beat.answer in ABANDON:
                     return True
@@ -179,6 +189,45 @@ class RunnerAgent:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         return True
+
+    # --- artifacts ------------------------------------------------------------------------
+
+    def upload_artifacts(
+        self, spec: dict, workdir: Path, package: Path, streamer: "LineStreamer"
+    ) -> None:
+        """Upload what the robot wrote to its output folder (``RK_OUTPUT_DIR``, where
+        robocorp.tasks writes ``log.html``; and the package's ``output`` folder, where Robot
+        Framework writes its log) as the job's artifacts, within the limits the claim gave.
+        A file over a limit, or one the office refused, is skipped with a line in the log."""
+        limits = spec.get("artifacts")
+        if not limits:
+            return
+        found = artifact_files(workdir / "output", package / "output")
+        count = total = 0
+        for name, path in found:
+            size = path.stat().st_size
+            if size > limits["max_bytes"]:
+                streamer.add("system", ARTIFACT_TOO_BIG % (name, size, limits["max_bytes"]))
+                continue
+            if count >= limits["max_files"] or total + size > limits["max_total_bytes"]:
+                streamer.add("system", ARTIFACTS_LIMIT % name)
+                continue
+
+            def send(name=name, path=path):
+                with path.open("rb") as handle:
+                    response = self.session.post(
+                        limits["url"], data={"name": name}, files={"file": handle}, timeout=300
+                    )
+                response.raise_for_status()
+
+            try:
+                patiently(send, patience=ARTIFACT_PATIENCE_SECONDS)
+            except requests.RequestException as error:
+                answer = getattr(error.response, "text", "") or str(error)
+                streamer.add("system", f"Artifact {name} not kept: {answer[:1000]}")
+                continue
+            count += 1
+            total += size
 
     # --- packages -------------------------------------------------------------------------
 
@@ -256,6 +305,8 @@ class RunnerAgent:
             "RK_API_URL": self.url,
             "RK_PARAMETERS": json.dumps(spec["parameters"]),
             "RK_OUTPUT_DIR": str(workdir / "output"),
+            # Where robocorp.tasks writes log.html and output.robolog (as in Control Room).
+            "ROBOT_ARTIFACTS": str(workdir / "output"),
             "PYTHONUNBUFFERED": "1",
             "ROBOTKONTOR_WORKITEMS_URL": spec["work_items_url"],
             "ROBOTKONTOR_JOB_TOKEN": spec["token"],
@@ -415,6 +466,23 @@ class Heartbeat:
 
 
 ABANDON = ("abandon",)
+ARTIFACT_PATIENCE_SECONDS = 120
+ARTIFACT_TOO_BIG = "Artifact %s not kept: %d bytes, more than the %d an artifact may be."
+ARTIFACTS_LIMIT = "Artifact %s not kept: the run's artifacts would exceed their limit."
+
+
+def artifact_files(*folders: Path) -> list[tuple[str, Path]]:
+    """The files in the output folders as (name inside the folder, path), sorted; a name
+    already found in an earlier folder is not taken again. Symbolic links are skipped."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            found.setdefault(path.relative_to(folder).as_posix(), path)
+    return sorted(found.items())
 
 
 def refused(error: requests.HTTPError) -> bool:

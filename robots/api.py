@@ -1,3 +1,4 @@
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -7,9 +8,11 @@ from rest_framework.response import Response
 
 from robots import selectors, services
 from robots.models import Deployment, Job
+from robots.runlogs import services as runlogs
 from robots.serializers import (
     DeploymentSerializer,
     DeploymentSettingsSerializer,
+    JobDetailSerializer,
     JobSerializer,
     RunSerializer,
 )
@@ -99,3 +102,36 @@ class DeploymentViewSet(
     def resume(self, request, pk=None):
         deployment = services.resume_deployment(deployment=self.get_object(), actor=request.user)
         return Response(DeploymentSerializer(self.get_queryset().get(pk=deployment.pk)).data)
+
+
+class MayViewSite(BasePermission):
+    message = exceptions.PermissionDenied.default_detail
+
+    def has_permission(self, request, view):
+        return can(request.user, request.tenant, Capability.VIEW_SITE)
+
+
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs, newest first: a member's own, or every member's for the office. A run's page
+    lists the artifacts its robot left in its output folder, each downloadable."""
+
+    permission_classes = [MayViewSite]
+    queryset = Job.objects.none()  # for the schema; requests read the selector
+    filterset_fields = ["status", "deployment"]
+
+    def get_queryset(self):
+        return selectors.jobs_for(self.request.tenant)
+
+    def get_serializer_class(self):
+        return JobDetailSerializer if self.action == "retrieve" else JobSerializer
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"artifacts/(?P<artifact_pk>\d+)")
+    def artifact(self, request, pk=None, artifact_pk=None):
+        """Download one of the run's artifacts."""
+        artifact = runlogs.artifact_of(self.get_object(), artifact_pk)
+        return FileResponse(
+            artifact.file.open("rb"),
+            as_attachment=True,
+            filename=artifact.name.rsplit("/", 1)[-1],
+        )

@@ -66,6 +66,10 @@ class Deployment(models.Model):
     # Whether any of the member's credentials is granted to it (the grants live in the
     # member's schema): kept by the credentials services, read by each claim.
     credentials_granted = models.BooleanField(default=False, editable=False)
+    # Whether any of the member's work queues belongs to it (the queues live in the member's
+    # schema): kept by the work-queue services, read by each claim, which then reserves the
+    # run's first input.
+    work_queues_attached = models.BooleanField(default=False, editable=False)
     timeout_minutes = models.PositiveIntegerField(
         _("timeout (minutes)"), default=60, validators=[MinValueValidator(1)]
     )
@@ -256,6 +260,9 @@ class Job(models.Model):
     token_hash = models.CharField(max_length=64, blank=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     kill_requested = models.BooleanField(default=False)
+    # The input work item reserved for the run at its claim (handed to the robot as
+    # RC_WORKITEM_ID); in the member's schema, hence no foreign key.
+    first_work_item = models.BigIntegerField(null=True, blank=True, editable=False)
     exit_code = models.IntegerField(null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
     requested_by = models.ForeignKey(

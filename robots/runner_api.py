@@ -3,13 +3,18 @@
 end of each job. See docs/execution.md, "Runner protocol"."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import schema_context
 from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,6 +27,7 @@ from robots.models import Job, Runner
 from robots.runlogs import services as runlogs
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs
+from robots.workitems import services as workitems
 
 MAX_LOG_LINES = 1000
 MAX_LOG_LINE_LENGTH = 10_000
@@ -117,10 +123,13 @@ class RunnerView(APIView):
         return job
 
 
-def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
+def robocorp_environment(
+    request, job: dict, token: str, first_work_item: str = ""
+) -> dict[str, str]:
     """The ``RC_*`` variables that point robocorp-workitems' Control Room adapter at our
-    work queues (``robots/workitems/robocorp_api.py``). No item is reserved ahead: with an
-    empty ``RC_WORKITEM_ID`` the library reserves its first input when it needs it."""
+    work queues (``robots/workitems/robocorp_api.py``). ``RC_WORKITEM_ID`` is the input
+    reserved at the claim, as Control Room reserves a run's first input before it starts
+    it (empty for a deployment without work queues)."""
     host = request.build_absolute_uri("/api/v1/robocorp")
     run = str(job["id"])
     return {
@@ -133,11 +142,13 @@ def robocorp_environment(request, job: dict, token: str) -> dict[str, str]:
         "RC_PROCESS_RUN_ID": run,
         "RC_ACTIVITY_RUN_ID": run,
         "RC_ROBOT_RUN_ID": run,
-        "RC_WORKITEM_ID": "",
+        "RC_WORKITEM_ID": first_work_item,
     }
 
 
-def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
+def job_spec(
+    request, claimed: jobs.Claim, secrets: dict[str, str], first_work_item: str = ""
+) -> dict:
     job = claimed.details
     version = job["version"]
     package = {
@@ -169,8 +180,46 @@ def job_spec(request, claimed: jobs.Claim, secrets: dict[str, str]) -> dict:
         "heartbeat_seconds": max(5, settings.ROBOTS_LEASE_SECONDS // 3),
         "work_items_url": request.build_absolute_uri("/api/v1/robot/"),
         "credentials": secrets,
-        "robocorp": robocorp_environment(request, job, claimed.token),
+        "robocorp": robocorp_environment(request, job, claimed.token, first_work_item),
+        "artifacts": {
+            "url": request.build_absolute_uri(f"/api/v1/runner/jobs/{job['id']}/artifacts/"),
+            "max_bytes": settings.ROBOTS_ARTIFACT_MAX_BYTES,
+            "max_files": settings.ROBOTS_ARTIFACTS_MAX_FILES,
+            "max_total_bytes": settings.ROBOTS_ARTIFACTS_MAX_BYTES,
+        },
     }
+
+
+def claim_with_first_input(runner_token: str):
+    """``jobs.claim_with_credentials``, and for a deployment with work queues its run's first
+    input reserved as Control Room reserves it: ``(claim, secrets, first_work_item)``, or None.
+
+    A run whose queues have nothing to do ends at once as succeeded, "no work" in its log
+    (no robot is started, so no ``EmptyQueue`` and no alert), and the next job is claimed."""
+    while claimed := jobs.claim_with_credentials(runner_token):
+        claim, secrets = claimed
+        if not claim.has_work_queues:
+            return claim, secrets, ""
+        job = claim.job
+        with schema_context(job.organisation.schema_name):
+            item = workitems.reserve_for_deployment(job.deployment_id, job_id=job.pk)
+        if item is not None:
+            jobs.note_first_work_item(job.pk, item.pk)
+            return claim, secrets, str(item.pk)
+        end_without_work(claim)
+    return None
+
+
+def end_without_work(claim: jobs.Claim) -> None:
+    """End a claimed run whose queues had nothing to do: succeeded, and said so in its log
+    (in the office's language, as the record of the run)."""
+    job = claim.job
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(
+            "No work: the deployment's work queues had nothing to do, so the robot was not started."
+        )
+    runlogs.append_lines(job, [{"number": 1, "stream": JobLogLine.Stream.SYSTEM, "text": text}])
+    jobs.complete(job.runner, job.pk, succeeded=True, message=text, token=claim.token)
 
 
 class ClaimingRunner:
@@ -212,9 +261,11 @@ class ClaimView(RunnerView):
         """Take the next job this runner may run (204 when there is none).
 
         The job's credentials come with it; a job whose credentials are refused (expired)
-        fails at once with the reason, and the next job is offered."""
+        fails at once with the reason, and the next job is offered. For a deployment with
+        work queues the run's first input is reserved (``RC_WORKITEM_ID``); a run whose
+        queues have nothing to do ends at once as succeeded, and the next job is offered."""
         try:
-            claimed = jobs.claim_with_credentials(request.auth)
+            claimed = claim_with_first_input(request.auth)
         except jobs.UnknownRunner:
             raise exceptions.AuthenticationFailed(UNKNOWN_RUNNER) from None
         if claimed is not None:
@@ -272,6 +323,14 @@ class CompleteSerializer(serializers.Serializer):
     succeeded = serializers.BooleanField()
     exit_code = serializers.IntegerField(required=False, allow_null=True, default=None)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    started = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "False when the robot never started (its package could not be fetched or "
+            "installed): the input reserved at the claim goes back to its queue uncounted."
+        ),
+    )
     token = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -292,6 +351,7 @@ class CompleteView(RunnerView):
         serializer.is_valid(raise_exception=True)
         report = dict(serializer.validated_data)
         token = report.pop("token") or None
+        started = report.pop("started")
         try:
             job = jobs.complete(request.auth, pk, token=token, **report)
         except Job.DoesNotExist:
@@ -300,6 +360,9 @@ class CompleteView(RunnerView):
             if refused.job.runner_id != request.auth.pk:
                 raise Http404 from None  # another runner's job, or queued again for anyone
             raise Conflict from None
+        if job.first_work_item is not None:
+            with schema_context(job.organisation.schema_name):
+                workitems.give_back_first_input(job.first_work_item, job_id=job.pk, started=started)
         return Response({"id": job.pk, "status": job.status})
 
 
@@ -312,6 +375,53 @@ class PackageView(RunnerView):
         if job.status != Job.Status.RUNNING or not version.archive:
             raise Http404
         return FileResponse(version.archive.open("rb"), as_attachment=True)
+
+
+class ArtifactSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=255, help_text=_("The file's path inside the output folder.")
+    )
+    file = serializers.FileField()
+
+
+class ArtifactView(RunnerView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ArtifactSerializer},
+        responses={
+            201: inline_serializer(
+                "StoredArtifact",
+                {
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "size": serializers.IntegerField(),
+                },
+            )
+        },
+    )
+    def post(self, request, pk):
+        """Keep a file of the robot's output folder as the job's artifact (multipart: ``name``,
+        ``file``), while the job runs on this runner; the same name again replaces it.
+
+        Refused (400, with the sizes) over the limits the claim announced."""
+        job = self.running_job(request, pk)
+        if job.status != Job.Status.RUNNING:
+            raise Conflict
+        serializer = ArtifactSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            artifact = runlogs.store_artifact(
+                job,
+                name=serializer.validated_data["name"],
+                upload=serializer.validated_data["file"],
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError({"file": error.messages}) from None
+        return Response(
+            {"id": artifact.pk, "name": artifact.name, "size": artifact.size},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class RunnerAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -9,5 +9,10 @@ urlpatterns = [
     path(
         "runner/jobs/<int:pk>/complete/", runner_api.CompleteView.as_view(), name="runner-complete"
     ),
+    path(
+        "runner/jobs/<int:pk>/artifacts/",
+        runner_api.ArtifactView.as_view(),
+        name="runner-artifacts",
+    ),
     path("runner/jobs/<int:pk>/package/", runner_api.PackageView.as_view(), name="runner-package"),
 ]

@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from robots.models import Deployment, Job
+from robots.runlogs import services as runlogs
 from robots.services import EDITABLE_FIELDS
 
 
@@ -54,3 +56,46 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ["id", "deployment", "status", "trigger", "parameters", "queued_at"]
         read_only_fields = fields
+
+
+class JobArtifactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, artifact) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(
+            f"/api/v1/jobs/{artifact.job_id}/artifacts/{artifact.pk}/"
+        )
+
+
+class JobDetailSerializer(serializers.ModelSerializer):
+    """A run, with the artifacts its robot left (each downloadable at ``url``)."""
+
+    artifacts = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "deployment",
+            "status",
+            "trigger",
+            "parameters",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "exit_code",
+            "message",
+            "artifacts",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(JobArtifactSerializer(many=True))
+    def get_artifacts(self, job) -> list[dict]:
+        return JobArtifactSerializer(
+            runlogs.artifacts_of(job), many=True, context=self.context
+        ).data

@@ -1,7 +1,9 @@
 from celery import shared_task
+from django_tenants.utils import schema_context
 
 from core.tasks import enqueue_in_schema
 from robots.services import jobs
+from robots.workitems import services as workitems
 from robots.workitems.services import triggers as queue_triggers
 from robots.workitems.tasks import abandon_stuck_items, apply_retention, read_waiting_uploads
 from tenants.selectors import member_schema_names
@@ -39,8 +41,16 @@ def enqueue_queue_triggered_jobs() -> int:
 
 @shared_task
 def expire_job_leases() -> dict:
-    """Beat, every 15 s: requeue or fail jobs whose runner stopped sending heartbeats."""
-    return jobs.expire_leases()
+    """Beat, every 15 s: requeue or fail jobs whose runner stopped sending heartbeats; the
+    input reserved at such a job's claim and not released goes back to its queue."""
+    return jobs.expire_leases(on_expired=give_back_first_input)
+
+
+def give_back_first_input(job, item_id: int | None, *, started: bool = True) -> None:
+    if item_id is None:
+        return
+    with schema_context(job.organisation.schema_name):
+        workitems.give_back_first_input(item_id, job_id=job.pk, started=started)
 
 
 @shared_task

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from core.views import apply_errors, flash_errors
 from robots import selectors, services
 from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
 from robots.models import Job, Runner
+from robots.runlogs import services as runlogs
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs, runners
 from tenants.permissions import Capability, can, deployment_run_capability
@@ -167,10 +169,24 @@ class JobDetailView(SiteView):
                 "job": job,
                 "may_read_log": may_read_log,
                 "lines": lines,
+                "artifacts": runlogs.artifacts_of(job),
                 "last_number": lines[-1].number if lines else 0,
                 "may_stop": request.tenant.is_office
                 and can(request.user, request.tenant, Capability.OPERATE_ROBOTS),
             },
+        )
+
+
+class JobArtifactView(SiteView):
+    """Download one of the job's artifacts (a file its robot wrote to its output folder)."""
+
+    def get(self, request, pk, artifact_pk):
+        job = selectors.job_for(request.tenant, pk)
+        artifact = runlogs.artifact_of(job, artifact_pk)
+        return FileResponse(
+            artifact.file.open("rb"),
+            as_attachment=True,
+            filename=artifact.name.rsplit("/", 1)[-1],
         )
 
 

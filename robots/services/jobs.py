@@ -111,6 +111,10 @@ class Claim:
     def has_credentials(self) -> bool:
         return self.details["has_credentials"]
 
+    @property
+    def has_work_queues(self) -> bool:
+        return self.details.get("has_work_queues", False)
+
     @cached_property
     def job(self) -> Job:
         return Job.objects.select_related(
@@ -181,6 +185,23 @@ def _claim(runner_token_hash: str, *, now) -> Claim | None:
         return None
     # Django reads json(b) as text (its JSONField decodes), in raw queries too.
     return Claim(runner_id=runner_id, details=json.loads(details), token=token)
+
+
+def note_first_work_item(job_id: int, item_id: int) -> None:
+    """Record the input reserved for the job's run at its claim (``RC_WORKITEM_ID``)."""
+    Job.objects.filter(pk=job_id).update(first_work_item=item_id)
+
+
+def take_first_work_item(job_id: int) -> int | None:
+    """The input reserved at the claim, once: for a robot that asks for its next item over
+    our own API instead of reading ``RC_WORKITEM_ID``."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).only("first_work_item").first()
+        if job is None or job.first_work_item is None:
+            return None
+        item_id, job.first_work_item = job.first_work_item, None
+        job.save(update_fields=["first_work_item"])
+    return item_id
 
 
 def heartbeat(runner: Runner, *, job_ids, now=None) -> dict[int, str]:
@@ -271,10 +292,11 @@ def complete(
     return job
 
 
-def expire_leases(*, now=None) -> dict[str, int]:
+def expire_leases(*, now=None, on_expired=None) -> dict[str, int]:
     """Jobs whose runner stopped renewing the lease: queued again while attempts remain
     (the earlier attempt is not billed: only a job's final run has start and end), else
-    failed at the moment the lease ran out."""
+    failed at the moment the lease ran out. ``on_expired(job, first_work_item)`` is called
+    for each, in the transaction (the input reserved at the claim is forgotten on the job)."""
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0}
     with transaction.atomic():
@@ -288,14 +310,14 @@ def expire_leases(*, now=None) -> dict[str, int]:
                 subject=("job", job.pk),
                 organisation_id=job.organisation_id,
             ):
-                counts[_expire(job, now)] += 1
+                counts[_expire(job, now, on_expired)] += 1
     return counts
 
 
 LEASE_TASK = "robots.tasks.expire_job_leases"
 
 
-def _expire(job: Job, now) -> str:
+def _expire(job: Job, now, on_expired) -> str:
     if job.attempts < job.max_attempts and not job.stop_requested_at:
         job.status = Status.QUEUED
         job.runner = None
@@ -312,7 +334,10 @@ def _expire(job: Job, now) -> str:
         job.token_hash = ""
         job.message = _("The runner went silent and the job has no attempts left.")
         outcome = "failed"
+    first_work_item, job.first_work_item = job.first_work_item, None
     job.save()
+    if on_expired is not None:
+        on_expired(job, first_work_item)
     return outcome
 
 

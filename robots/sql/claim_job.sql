@@ -167,7 +167,8 @@ BEGIN
                     'archive_sha256', v.archive_sha256
                 ),
                 'parameters', d.parameters || j.parameters,
-                'has_credentials', d.credentials_granted
+                'has_credentials', d.credentials_granted,
+                'has_work_queues', d.work_queues_attached
             ) INTO claimed
             FROM robots_job j
             JOIN robots_deployment d ON d.id = j.deployment_id

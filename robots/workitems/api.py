@@ -6,6 +6,7 @@ The robot-facing reserve/release endpoints (job token, on the office host) are i
 """
 
 from django.db import transaction
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, status, viewsets
@@ -19,6 +20,7 @@ from robots.workitems.serializers import (
     NoteSerializer,
     ResubmitSerializer,
     WorkItemCreateSerializer,
+    WorkItemDetailSerializer,
     WorkItemSerializer,
     WorkQueueSerializer,
 )
@@ -139,17 +141,28 @@ class WorkQueueItemsView(generics.ListCreateAPIView):
 class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One work item, and what the member's staff do with a handed-back item."""
 
-    serializer_class = WorkItemSerializer
+    serializer_class = WorkItemDetailSerializer
     permission_classes = [MemberSite]
     queryset = WorkItem.objects.none()  # for the schema
 
     def get_queryset(self):
-        return selectors.items()
+        return selectors.items().prefetch_related("files", "outputs__files")
 
     def _respond(self, item):
-        return Response(WorkItemSerializer(selectors.item(item.pk)).data)
+        return Response(
+            WorkItemDetailSerializer(
+                self.get_queryset().get(pk=item.pk), context=self.get_serializer_context()
+            ).data
+        )
 
-    @extend_schema(request=NoteSerializer, responses=WorkItemSerializer)
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<file_pk>\d+)")
+    def file(self, request, pk=None, file_pk=None):
+        """Download a file a robot attached to the item or to one of its output items."""
+        attached = selectors.file_of_item(self.get_object(), file_pk)
+        return FileResponse(attached.file.open("rb"), as_attachment=True, filename=attached.name)
+
+    @extend_schema(request=NoteSerializer, responses=WorkItemDetailSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         """The case was handled by hand."""
@@ -159,7 +172,7 @@ class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         services.resolve([item], actor=request.user, **serializer.validated_data)
         return self._respond(item)
 
-    @extend_schema(request=NoteSerializer, responses=WorkItemSerializer)
+    @extend_schema(request=NoteSerializer, responses=WorkItemDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Nothing more is to be done with the case."""
@@ -169,7 +182,7 @@ class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         services.close([item], actor=request.user, **serializer.validated_data)
         return self._respond(item)
 
-    @extend_schema(request=ResubmitSerializer, responses=WorkItemSerializer)
+    @extend_schema(request=ResubmitSerializer, responses=WorkItemDetailSerializer)
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         """Back to the robot, optionally with a corrected payload."""
@@ -179,7 +192,7 @@ class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         services.resubmit(item, actor=request.user, **serializer.validated_data)
         return self._respond(item)
 
-    @extend_schema(request=AssignSerializer, responses=WorkItemSerializer)
+    @extend_schema(request=AssignSerializer, responses=WorkItemDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Give the item to a person of the organisation (null unassigns)."""

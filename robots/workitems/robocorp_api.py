@@ -127,7 +127,8 @@ class ReserveNextView(RobocorpView):
 class RobocorpExceptionSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(EXCEPTION_OUTCOMES), default="APPLICATION")
     code = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    # Any length: a longer message is kept shortened (services.shortened_reason).
+    message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class RobocorpReleaseSerializer(serializers.Serializer):

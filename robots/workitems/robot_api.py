@@ -20,6 +20,7 @@ from robots import selectors as job_selectors
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
+from robots.services import jobs
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.serializers import ROBOT_ITEM_FIELDS
@@ -105,7 +106,8 @@ class RobotItemSerializer(serializers.ModelSerializer):
 
 class ReleaseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[(value, value) for value in services.OUTCOMES])
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    # Any length: a longer message is kept shortened (services.shortened_reason).
+    message = serializers.CharField(required=False, allow_blank=True, default="")
     output = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
@@ -119,12 +121,27 @@ class RobotQueueListView(JobView):
 
 
 class RobotReserveView(JobView):
+    def first_input(self, queue: WorkQueue) -> WorkItem | None:
+        """The input reserved for the run at its claim (``RC_WORKITEM_ID``), the first time
+        the robot asks for an item over this API instead."""
+        if self.job.first_work_item is None:
+            return None
+        item = WorkItem.objects.filter(
+            pk=self.job.first_work_item,
+            queue=queue,
+            status=services.Status.IN_PROGRESS,
+            reserved_by_job=self.job.pk,
+        ).first()
+        if item is None or jobs.take_first_work_item(self.job.pk) != item.pk:
+            return None
+        return item
+
     @extend_schema(request=None, responses={200: RobotItemSerializer, 204: None})
     def post(self, request, pk):
         """Reserve the queue's next item (204 when there is none to work on now)."""
         with schema_context(self.job.organisation.schema_name):
             queue = selectors.robot_queue(self.job.deployment_id, pk)
-            item = services.reserve_next(queue, job_id=self.job.pk)
+            item = self.first_input(queue) or services.reserve_next(queue, job_id=self.job.pk)
             if item is None:
                 return Response(status=status.HTTP_204_NO_CONTENT)
             return Response(RobotItemSerializer(item).data)

@@ -1,7 +1,7 @@
 """Reads of work queues and items. The member's schema is the scope: the request's site
 (or the task's schema) chose it, so another member's items are simply not there."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
 
@@ -88,6 +88,27 @@ def handed_back_items(**filters) -> QuerySet[WorkItem]:
 
 def item(pk) -> WorkItem:
     found = items().filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def outputs_of(work_item: WorkItem) -> list[WorkItemOutput]:
+    """The item's output items, oldest first, each with its files."""
+    return list(
+        work_item.outputs.prefetch_related(
+            Prefetch("files", queryset=WorkItemFile.objects.order_by("name", "pk"))
+        ).order_by("created_at", "pk")
+    )
+
+
+def file_of_item(work_item: WorkItem, pk) -> WorkItemFile:
+    """A file of the item or of one of its output items."""
+    found = (
+        WorkItemFile.objects.filter(pk=pk)
+        .filter(Q(item=work_item) | Q(output__parent=work_item))
+        .first()
+    )
     if found is None:
         raise Http404
     return found

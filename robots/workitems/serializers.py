@@ -3,7 +3,14 @@ from rest_framework import serializers
 from core.validators import validate_sane_date
 from robots import selectors as robot_selectors
 from robots.models import Deployment
-from robots.workitems.models import PRIORITY_MAX, PRIORITY_MIN, WorkItem, WorkQueue
+from robots.workitems.models import (
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    WorkItem,
+    WorkItemFile,
+    WorkItemOutput,
+    WorkQueue,
+)
 from robots.workitems.services import QUEUE_FIELDS
 from tenants import selectors as tenant_selectors
 from tenants.models import User
@@ -101,3 +108,39 @@ class AssignSerializer(serializers.Serializer):
             self.fields["user"].queryset = User.objects.filter(
                 pk__in=tenant_selectors.memberships_of(tenant).values("user_id")
             )
+
+
+class WorkItemFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where to download the file.")
+
+    class Meta:
+        model = WorkItemFile
+        fields = ["id", "name", "size", "created_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attached) -> str:
+        item_id = attached.item_id or attached.output.parent_id
+        return self.context["request"].build_absolute_uri(
+            f"/api/v1/work-items/{item_id}/files/{attached.pk}/"
+        )
+
+
+class WorkItemOutputSerializer(serializers.ModelSerializer):
+    files = WorkItemFileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WorkItemOutput
+        fields = ["id", "payload", "created_at", "files"]
+        read_only_fields = fields
+
+
+class WorkItemDetailSerializer(WorkItemSerializer):
+    """One item, with the files robots attached to it and the output items they made from it
+    (each with its files)."""
+
+    files = WorkItemFileSerializer(many=True, read_only=True)
+    outputs = WorkItemOutputSerializer(many=True, read_only=True)
+
+    class Meta(WorkItemSerializer.Meta):
+        fields = [*WorkItemSerializer.Meta.fields, "files", "outputs"]
+        read_only_fields = fields

@@ -18,5 +18,10 @@ urlpatterns = [
         name="upload_errors",
     ),
     path("queues/items/<int:pk>/", views.ItemDetailView.as_view(), name="item_detail"),
+    path(
+        "queues/items/<int:pk>/files/<int:file_pk>/",
+        views.ItemFileView.as_view(),
+        name="item_file",
+    ),
     path("manual/", views.ManualHandlingView.as_view(), name="manual"),
 ]

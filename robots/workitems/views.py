@@ -4,7 +4,7 @@ so every read and write here stays inside that member's data."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -260,12 +260,22 @@ class ManualHandlingView(WorkItemsView):
         return redirect(request.get_full_path())
 
 
+class ItemFileView(WorkItemsView):
+    """Download a file a robot attached to the item or to one of its output items."""
+
+    def get(self, request, pk, file_pk):
+        attached = selectors.file_of_item(selectors.item(pk), file_pk)
+        return FileResponse(attached.file.open("rb"), as_attachment=True, filename=attached.name)
+
+
 class ItemDetailView(WorkItemsView):
     template_name = "workitems/item_detail.html"
 
     def page(self, request, item, resubmit_form=None, status=200):
         context = {
             "item": item,
+            "files": list(selectors.files_of(item)),
+            "outputs": selectors.outputs_of(item),
             "history": history_of(item),
             "resubmit_form": resubmit_form or ResubmitForm(initial={"payload": item.payload or {}}),
             "handle_form": HandleForm(auto_id="handle_%s"),

@@ -9,6 +9,8 @@ from django_tenants.utils import schema_context
 
 from robots.agent import RunnerAgent
 from robots.models import Deployment, Job
+from robots.monitoring.models import Alert
+from robots.monitoring.tasks import detect_problems
 from robots.runlogs.models import JobLogLine
 from robots.services import jobs, runners
 from robots.workitems.models import WorkItem
@@ -110,9 +112,17 @@ def test_the_demo_sample_robots_work_their_queues(live_server, tmp_path, venv_ca
         assert "Afvigelse: konto 2710 findes 2 gange" in log
         assert "Færdig: 4 afvigelser fundet" in log
 
-        # A scheduled run finding its queue empty succeeds with nothing to do.
-        job = run(active.get(robot_version__robot__slug="lejetilbud"), agent)
-        assert job.status == Job.Status.SUCCEEDED
-        assert "Ingen arbejdsopgaver i køen" in log_of(aab, job)
+        # A run finding its queue empty succeeds with nothing to do, without starting the
+        # robot (which has no work-around for an empty queue) and without an alert.
+        deployment = active.get(robot_version__robot__slug="lejetilbud")
+        job = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+        assert agent.run_once() is False  # the claim ended it; nothing else to run
+        job.refresh_from_db()
+        assert job.status == Job.Status.SUCCEEDED, job.message
+        assert any("Ingen opgaver" in line for line in log_of(aab, job))
+        detect_problems()
+        assert not Alert.objects.filter(
+            subject_type=Alert.Subject.DEPLOYMENT, subject_id=deployment.pk
+        ).exists()
     finally:
         agent.close()

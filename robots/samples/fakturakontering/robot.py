@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from robocorp import workitems
-from robocorp.workitems import BusinessException, EmptyQueue
+from robocorp.workitems import BusinessException
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -43,21 +43,12 @@ def suggest(model, invoice: dict) -> tuple[str, float]:
     return str(model.classes_[best]), float(probabilities[best])
 
 
-def inputs():
-    """The queue's items, reserved one at a time; nothing when the queue is empty at start
-    (robocorp.workitems raises EmptyQueue then, as Control Room never starts such a run)."""
-    try:
-        yield from workitems.inputs
-    except EmptyQueue:
-        print("Ingen arbejdsopgaver i køen")
-
-
 def main() -> None:
     parameters = json.loads(os.environ.get("RK_PARAMETERS") or "{}")
     threshold = float(parameters.get("confidence_threshold", 0.6))
     model = train()
     posted = doubtful = 0
-    for item in inputs():
+    for item in workitems.inputs:
         with item:
             invoice = item.payload or {}
             account, confidence = suggest(model, invoice)

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from robocorp import workitems
-from robocorp.workitems import BusinessException, EmptyQueue
+from robocorp.workitems import BusinessException
 
 MAX_UNITS = Decimal("25")  # MWh a year; more than this in a flat is a reading error
 
@@ -31,20 +31,11 @@ def statement(payload: dict) -> dict:
     return {"forbrug": str(used), "beloeb_kr": str(cost), "tilgode_kr": str(balance)}
 
 
-def inputs():
-    """The queue's items, reserved one at a time; nothing when the queue is empty at start
-    (robocorp.workitems raises EmptyQueue then, as Control Room never starts such a run)."""
-    try:
-        yield from workitems.inputs
-    except EmptyQueue:
-        print("Ingen arbejdsopgaver i køen")
-
-
 def main() -> None:
     output = Path(os.environ.get("RK_OUTPUT_DIR", "output"))
     output.mkdir(parents=True, exist_ok=True)
     made = 0
-    for item in inputs():
+    for item in workitems.inputs:
         with item:
             payload = item.payload or {}
             result = statement(payload)

@@ -8,7 +8,7 @@ goes back to the housing organisation's staff as a business exception (manual ha
 import re
 
 from robocorp import workitems
-from robocorp.workitems import BusinessException, EmptyQueue
+from robocorp.workitems import BusinessException
 
 YES = re.compile(r"\b(ja|accepterer|tager imod|vil gerne|siger ja)\b", re.IGNORECASE)
 NO = re.compile(r"\b(nej|afslår|afviser|ønsker ikke|takker nej|siger nej)\b", re.IGNORECASE)
@@ -22,18 +22,9 @@ def answer_of(text: str) -> str | None:
     return "accepteret" if said_yes else "afslået"
 
 
-def inputs():
-    """The queue's items, reserved one at a time; nothing when the queue is empty at start
-    (robocorp.workitems raises EmptyQueue then, as Control Room never starts such a run)."""
-    try:
-        yield from workitems.inputs
-    except EmptyQueue:
-        print("Ingen arbejdsopgaver i køen")
-
-
 def main() -> None:
     registered = unclear = 0
-    for item in inputs():
+    for item in workitems.inputs:
         with item:
             payload = item.payload or {}
             text = str(payload.get("svar", ""))

@@ -70,6 +70,19 @@ def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> Wo
 
 
 OUTCOMES = (Status.DONE, Status.BUSINESS_EXCEPTION, Status.APPLICATION_EXCEPTION)
+# The longest reason kept on an item; a robot's longer message is cut and says so.
+REASON_MAX_CHARS = 4000
+
+
+def shortened_reason(message: str) -> str:
+    """A robot's message as the item's reason: at most REASON_MAX_CHARS characters, cut
+    with a note of how long it was (a robot is never refused for a long message)."""
+    if len(message) <= REASON_MAX_CHARS:
+        return message
+    note = " … " + _("(shortened: the robot's message was %(length)s characters)") % {
+        "length": len(message)
+    }
+    return message[: REASON_MAX_CHARS - len(note)] + note
 
 
 @transaction.atomic
@@ -93,6 +106,7 @@ def release(
     reached; a business exception goes to manual handling.
     """
     now = now or timezone.now()
+    message = shortened_reason(message)
     if outcome not in OUTCOMES:
         raise ValidationError(
             {"outcome": _("Choose one of: %(choices)s.") % {"choices": ", ".join(OUTCOMES)}}
@@ -141,6 +155,39 @@ def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | Non
         if item is not None:
             return item
     return None
+
+
+@transaction.atomic
+def give_back_first_input(item_id: int, *, job_id: int, started: bool, now=None) -> bool:
+    """The input reserved for run ``job_id`` at its claim, when the run ends without having
+    released it: back to the queue (``new``), not counted as an attempt, when the robot never
+    started; an application error (tried again while attempts remain) when it ran. Whether
+    anything changed: an item the run released, or that another run holds, is left alone."""
+    now = now or timezone.now()
+    item = (
+        WorkItem.objects.select_for_update()
+        .filter(pk=item_id, status=Status.IN_PROGRESS, reserved_by_job=job_id)
+        .first()
+    )
+    if item is None:
+        return False
+    if started:
+        release(
+            item,
+            outcome=Status.APPLICATION_EXCEPTION,
+            message=_("The run ended without releasing the item."),
+            job_id=job_id,
+            now=now,
+        )
+        return True
+    item.status = Status.NEW
+    item.started_at = None
+    item.reserved_by_job = None
+    item.attempts = max(item.attempts - 1, 0)
+    item.save(update_fields=["status", "started_at", "reserved_by_job", "attempts"])
+    message = _("Given back: the run it was reserved for never started")
+    event(item, Status.IN_PROGRESS, Status.NEW, at=now, message=message).save()
+    return True
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """End to end: a robot written for Robocorp Control Room (``robocorp-workitems``, installed
 from its own requirements.txt by the real agent) works our queue against a live server."""
 
+from pathlib import Path
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -9,7 +11,7 @@ from robots.agent import RunnerAgent
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
-from robots.runlogs.models import JobLogLine
+from robots.runlogs.models import JobArtifact, JobLogLine
 from robots.services import jobs
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemOutput
@@ -130,3 +132,97 @@ def test_a_robocorp_robot_works_the_queue_and_its_password_never_reaches_the_log
     assert output_files == [("1", ["brev.txt"]), ("4", ["brev.txt"])]
     assert "Logger ind med ***" in log and "Faerdig" in log
     assert all(PASSWORD not in line for line in log)
+
+
+TASKS = b"""
+import os
+import sys
+from pathlib import Path
+
+from robocorp import workitems
+from robocorp.tasks import task
+
+
+@task
+def lejetilbud():
+    print("Python:", sys.prefix)
+    print("VIRTUAL_ENV:", os.environ.get("VIRTUAL_ENV"))
+    output = Path(os.environ["RK_OUTPUT_DIR"])
+    for item in workitems.inputs:
+        print("Sag", item.payload["sag"], "id", item.id)
+        (output / ("sag-%s.txt" % item.payload["sag"])).write_text("Behandlet")
+        item.done()
+"""
+MANIFEST = b'{"command": ["python", "-m", "robocorp.tasks", "run", "tasks.py"]}'
+
+
+@pytest.fixture
+def tasks_version(packaged_robot):
+    return packaged_robot(
+        {
+            "tasks.py": TASKS,
+            "robotkontor.json": MANIFEST,
+            "requirements.txt": b"robocorp-tasks\nrobocorp-workitems\n",
+        }
+    )
+
+
+def test_a_robocorp_tasks_robot_runs_in_its_own_virtualenv_and_keeps_its_artifacts(
+    aarhus, tasks_version, process_owner, operator, make_runner, live_server, tmp_path, venv_cache
+):
+    """The usual Control Room project layout, unchanged: ``python -m robocorp.tasks run
+    tasks.py`` runs with the package's virtualenv (robocorp is not installed in the runner's
+    own Python), gets its first input as RC_WORKITEM_ID, and what it writes to its output
+    folder (robocorp's log.html with it) becomes the run's artifacts. A second run, its
+    queue empty, ends at the claim as succeeded without starting the robot."""
+    deployment = deployments.create_deployment(
+        organisation=aarhus,
+        robot_version=tasks_version,
+        name="Lejetilbud (robocorp.tasks)",
+        parameters={},
+        schedule="",
+        process_owner=process_owner,
+        actor=operator,
+    )
+    with schema_context(aarhus.schema_name):
+        queue = services.create_queue(name="Lejetilbud", deployment=deployment)
+        items = [
+            services.add_item(queue, reference=sag, payload={"sag": sag}) for sag in ("1", "2")
+        ]
+    job = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    _runner, token = make_runner()
+    agent = RunnerAgent(
+        url=live_server.url,
+        token=token,
+        work_root=tmp_path / "jobs",
+        cache_root=venv_cache,
+        poll_seconds=0.1,
+    )
+    try:
+        assert agent.run_once() is True
+        idle = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+        assert agent.run_once() is False  # ended at the claim: nothing to do
+    finally:
+        agent.close()
+
+    job.refresh_from_db()
+    idle.refresh_from_db()
+    with schema_context(aarhus.schema_name):
+        log = list(
+            JobLogLine.objects.filter(job_id=job.pk)
+            .order_by("number")
+            .values_list("text", flat=True)
+        )
+        assert job.status == Job.Status.SUCCEEDED, (job.message, log)
+        done = [WorkItem.objects.get(pk=item.pk) for item in items]
+        artifacts = set(JobArtifact.objects.filter(job_id=job.pk).values_list("name", flat=True))
+        idle_log = list(JobLogLine.objects.filter(job_id=idle.pk).values_list("text", flat=True))
+    assert [(item.status, item.attempts) for item in done] == [(Status.DONE, 1)] * 2
+    assert job.first_work_item == items[0].pk
+    virtualenv = next(line.split(": ", 1)[1] for line in log if line.startswith("VIRTUAL_ENV:"))
+    assert Path(virtualenv).parent == venv_cache
+    assert f"Python: {virtualenv}" in log  # the package's Python ran the robot
+    assert f"Sag 1 id {items[0].pk}" in log
+    assert {"sag-1.txt", "sag-2.txt", "log.html"} <= artifacts
+    assert idle.status == Job.Status.SUCCEEDED
+    assert any(line.startswith("Ingen opgaver") for line in idle_log)

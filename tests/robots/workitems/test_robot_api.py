@@ -198,6 +198,29 @@ def test_robocorp_reserve_and_release_map_onto_our_outcomes(office, aarhus, runn
     assert reserve() is None  # the library's empty queue
 
 
+def test_a_business_exception_with_a_very_long_message_is_kept_shortened(
+    office, aarhus, running, queue
+):
+    job, token = running
+    client = job_client(office, token)
+    _process, run, _items = robocorp_urls(job)
+    item = add(aarhus, queue, reference="lang")
+    assert client.post(run + "reserve-next-work-item").json()["workItemId"] == str(item.pk)
+    message = "Sagen kunne ikke behandles: " + "x" * 9_000
+    business = {"type": "BUSINESS", "code": "FOR_LANG", "message": message}
+    response = client.post(
+        run + "release-work-item",
+        {"workItemId": str(item.pk), "state": "FAILED", "exception": business},
+        "application/json",
+    )
+    assert response.status_code == 200, response.json()
+    item = item_in(aarhus, item)
+    assert item.status == Status.BUSINESS_EXCEPTION
+    assert len(item.reason) == 4000
+    assert item.reason.startswith("FOR_LANG: Sagen kunne ikke behandles: xxx")
+    assert item.reason.endswith("(shortened: the robot's message was 9038 characters)")
+
+
 def test_robocorp_paths_must_name_the_jobs_own_workspace_process_and_run(office, running, queue):
     job, token = running
     client = job_client(office, token)
