@@ -413,6 +413,7 @@ SPECTACULAR_SETTINGS = {
         "IdeaStatusEnum": "intake.models.Idea.Status",
         "OrderStatusEnum": "orders.models.Order.Status",
         "DeploymentStatusEnum": "robots.models.Deployment.Status",
+        "JobStatusEnum": "robots.models.Job.Status",
         "WorkItemStatusEnum": "robots.workitems.models.WorkItem.Status",
         "AlertStateEnum": "robots.monitoring.models.Alert.State",
         "AlertKindEnum": "robots.monitoring.models.Alert.Kind",
