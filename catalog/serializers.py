@@ -1,6 +1,5 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -62,7 +61,7 @@ class RobotSerializer(serializers.ModelSerializer):
         # The catalog service validates the robot in full, uniqueness of the slug included.
         extra_kwargs = {"slug": {"validators": []}}
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_process_design_document_url(self, robot) -> str | None:
         if not robot.process_design_document:
             return None

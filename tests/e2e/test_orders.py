@@ -66,7 +66,7 @@ def test_member_orders_a_robot_and_the_office_activates_it(
     page.fill("#id_proposed_schedule", "0 6 * * 1-5")
     page.click("[data-testid=order-form] button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("#id_param_mailbox-error").count() == 1  # field-level error
+    assert page.locator("#id_param_mailbox_error").count() == 1  # field-level error
     assert Order.objects.count() == 0
     page.fill("#id_param_mailbox", "lejetilbud@aarhus.dk")
     page.fill("#id_param_reply_days", "5")
