@@ -309,7 +309,7 @@ class Job(models.Model):
             # It counts running jobs per member, deployment and runner on (key, status):
             # a range of the running entries, whatever the history. None of these is
             # partial on the running status, so no count can choose to scan another whole
-            # instead (robots 0010: with a never-vacuumed table's statistics the planner
+            # instead (robots 0011: with a never-vacuumed table's statistics the planner
             # scanned the running jobs' token index for every count).
             models.Index(fields=["organisation", "status"], name="job_member_status"),
             models.Index(fields=["deployment", "status"], name="job_deployment_status"),
