@@ -86,7 +86,10 @@ class JobView(APIView):
         self.job = request.auth
 
     def masked(self, text: str) -> str:
-        """``text`` with the job's credentials masked (a robot's message is stored)."""
+        """``text`` with the job's credentials masked (a robot's message is stored); an
+        empty message reads no credentials."""
+        if not text:
+            return text
         for secret in credentials.secret_values_for_redaction(deployment=self.job.deployment):
             redaction.register_secret(secret)
         return redaction.redact(text)
@@ -139,12 +142,18 @@ class RobotReserveView(JobView):
     @extend_schema(request=None, responses={200: RobotItemSerializer, 204: None})
     def post(self, request, pk):
         """Reserve the queue's next item (204 when there is none to work on now)."""
-        with schema_context(self.job.organisation.schema_name):
-            queue = selectors.robot_queue(self.job.deployment_id, pk)
-            item = self.first_input(queue) or services.reserve_next(queue, job_id=self.job.pk)
-            if item is None:
-                return Response(status=status.HTTP_204_NO_CONTENT)
-            return Response(RobotItemSerializer(item).data)
+        if self.job.first_work_item is not None:
+            with schema_context(self.job.organisation.schema_name):
+                item = self.first_input(selectors.robot_queue(self.job.deployment_id, pk))
+                if item is not None:
+                    return Response(RobotItemSerializer(item).data)
+        # The usual call: the next item in one statement, without switching schemas.
+        item = services.reserve_for_job(self.job, pk)
+        if item is None:
+            with schema_context(self.job.organisation.schema_name):
+                selectors.robot_queue(self.job.deployment_id, pk)  # 404 when not the job's
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(RobotItemSerializer(item).data)
 
 
 class RobotReleaseView(JobView):
@@ -154,12 +163,16 @@ class RobotReleaseView(JobView):
         or ``application_exception`` (tried again while attempts remain)."""
         serializer = ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with schema_context(self.job.organisation.schema_name):
-            item = selectors.robot_item(self.job.deployment_id, pk)
-            data = serializer.validated_data
-            data["message"] = self.masked(data["message"])
-            item = services.release(item, **data, job_id=self.job.pk)
-            return Response(RobotItemSerializer(item).data)
+        data = serializer.validated_data
+        data["message"] = self.masked(data["message"])
+        # The usual report (the run's own item, still in progress, finished) in one statement;
+        # anything else as before.
+        item = services.release_for_job(self.job, pk, **data)
+        if item is None:
+            with schema_context(self.job.organisation.schema_name):
+                item = selectors.robot_item(self.job.deployment_id, pk)
+                item = services.release(item, **data, job_id=self.job.pk)
+        return Response(RobotItemSerializer(item).data)
 
 
 class JobTokenScheme(OpenApiAuthenticationExtension):
