@@ -122,6 +122,7 @@ def gunicorn(options: list[str], environment: dict) -> Iterator[tuple[str, Calla
         try:
             base = f"http://127.0.0.1:{port}"
             server._wait_until_ready(process, base, log)
+            server.warm_up(base, server.WORKERS * server.THREADS)
             yield base, workers_started
         finally:
             process.terminate()

@@ -12,7 +12,9 @@ from django_tenants.utils import schema_context
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +23,7 @@ from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
 from robots.services import jobs
+from robots.runner_api import JsonOnly
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.serializers import ROBOT_ITEM_FIELDS
@@ -95,6 +98,14 @@ class JobView(APIView):
         return redaction.redact(text)
 
 
+class JsonJobView(JobView):
+    """A robot's JSON call: nothing to negotiate (as the runner API's, ``JsonOnly``)."""
+
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    content_negotiation_class = JsonOnly
+
+
 class RobotQueueSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkQueue
@@ -114,7 +125,7 @@ class ReleaseSerializer(serializers.Serializer):
     output = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
-class RobotQueueListView(JobView):
+class RobotQueueListView(JsonJobView):
     @extend_schema(responses=RobotQueueSerializer(many=True))
     def get(self, request):
         """The work queues of the job's deployment."""
@@ -123,7 +134,7 @@ class RobotQueueListView(JobView):
             return Response(RobotQueueSerializer(queues, many=True).data)
 
 
-class RobotReserveView(JobView):
+class RobotReserveView(JsonJobView):
     def first_input(self, queue: WorkQueue) -> WorkItem | None:
         """The input reserved for the run at its claim (``RC_WORKITEM_ID``), the first time
         the robot asks for an item over this API instead."""
@@ -156,7 +167,7 @@ class RobotReserveView(JobView):
         return Response(RobotItemSerializer(item).data)
 
 
-class RobotReleaseView(JobView):
+class RobotReleaseView(JsonJobView):
     @extend_schema(request=ReleaseSerializer, responses=RobotItemSerializer)
     def post(self, request, pk):
         """Report how an item went: ``done``, ``business_exception`` (to manual handling)
