@@ -12,18 +12,18 @@ from django_tenants.utils import schema_context
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.jsondata import JSONParser
 from robots import selectors as job_selectors
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
-from robots.services import jobs
 from robots.runner_api import JsonOnly
+from robots.services import jobs
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.serializers import ROBOT_ITEM_FIELDS
