@@ -9,17 +9,21 @@ ones succeeded), so the running set stays the size of a real fleet's, each runne
 and deployment having room for the jobs claimed in between. The completions runners send
 are measured on their own afterwards: the same runners report jobs they claim then done
 (``…/complete/``).
+
+Then the same again on a fresh database whose tables were never analyzed (a young
+installation: ``bench.fresh_database``), in a process of its own; the report prints both, so
+a claim whose plan depends on statistics shows as a gap between them.
 """
 
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import requests
 from django.db import connection
 
-from bench import fleet, members, server
+from bench import fleet, fresh_database, members, server
 from robots.models import Deployment, Job
 
 TAG = "benchmark-claims"
@@ -31,17 +35,47 @@ FINISH_EVERY = 0.05
 
 
 @dataclass
-class Result:
-    runners: int
-    finished_jobs: int
-    queued_jobs: int
+class Side:
+    """One database's measurements: analyzed (as autovacuum leaves it), or never analyzed."""
+
     health: server.Load
     claims: server.Load
     completions: server.Load
+    statistics: list[dict] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
         return self.claims.per_second / self.health.per_second
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Side":
+        loads = {name: server.Load(**data[name]) for name in ("health", "claims", "completions")}
+        return cls(**loads, statistics=data["statistics"])
+
+
+@dataclass
+class Result:
+    runners: int
+    finished_jobs: int
+    queued_jobs: int
+    analyzed: Side
+    never_analyzed: Side | None = None
+
+    @property
+    def health(self) -> server.Load:
+        return self.analyzed.health
+
+    @property
+    def claims(self) -> server.Load:
+        return self.analyzed.claims
+
+    @property
+    def completions(self) -> server.Load:
+        return self.analyzed.completions
+
+    @property
+    def ratio(self) -> float:
+        return self.analyzed.ratio
 
 
 def cleanup() -> None:
@@ -50,7 +84,13 @@ def cleanup() -> None:
 
 
 def _set_up(
-    *, member_count: int, deployments_per_member: int, runners: int, finished: int, queued: int
+    *,
+    member_count: int,
+    deployments_per_member: int,
+    runners: int,
+    finished: int,
+    queued: int,
+    analyze: bool = True,
 ) -> list[str]:
     version = fleet.robot_version(TAG)
     deployments: list[Deployment] = []
@@ -66,10 +106,11 @@ def _set_up(
         ]
     fleet.insert_jobs(TAG, deployments, finished, finished=True)
     fleet.insert_jobs(TAG, deployments, queued, finished=False)
-    with connection.cursor() as cursor:
-        # As autovacuum would soon after such a burst (and after the last run's clean-up):
-        # plans fit the table's real size, and no dead rows linger in its indexes.
-        cursor.execute(f"VACUUM ANALYZE {Job._meta.db_table}")
+    if analyze:
+        with connection.cursor() as cursor:
+            # As autovacuum would soon after such a burst (and after the last run's clean-up):
+            # plans fit the table's real size, and no dead rows linger in its indexes.
+            cursor.execute(f"VACUUM ANALYZE {Job._meta.db_table}")
     return [fleet.runner(TAG, number, max_concurrency=ROOM)[1] for number in range(runners)]
 
 
@@ -149,16 +190,56 @@ def run(
     queued: int = 15_000,
     member_count: int = 4,
     deployments_per_member: int = 2,
+    never_analyzed: bool = True,
 ) -> Result:
+    """The claims on this database (analyzed), then, with ``never_analyzed``, on a fresh one
+    never analyzed."""
+    sizes = {
+        "seconds": seconds,
+        "runners": runners,
+        "finished": finished,
+        "queued": queued,
+        "member_count": member_count,
+        "deployments_per_member": deployments_per_member,
+    }
+    analyzed = measure(**sizes, analyze=True)
+    fresh = None
+    if never_analyzed:
+        with fresh_database.never_analyzed() as url:
+            fresh = Side.from_json(fresh_database.run_in(url, "job_claims", sizes))
+    return Result(
+        runners=runners,
+        finished_jobs=finished,
+        queued_jobs=queued,
+        analyzed=analyzed,
+        never_analyzed=fresh,
+    )
+
+
+def measure(
+    *,
+    seconds: float,
+    runners: int,
+    finished: int,
+    queued: int,
+    member_count: int,
+    deployments_per_member: int,
+    analyze: bool,
+) -> Side:
+    """Healthz, claims and completions on the database this process uses."""
+    statistics: list[dict] = []
     cleanup()
     try:
         with fleet.office_site():
+            if not analyze:
+                fresh_database.keep_unanalyzed()
             tokens = _set_up(
                 member_count=member_count,
                 deployments_per_member=deployments_per_member,
                 runners=runners,
                 finished=finished,
                 queued=queued,
+                analyze=analyze,
             )
             with server.running() as base:
                 health = server.hammer([server.get_healthz(base)] * runners, seconds=seconds)
@@ -181,35 +262,51 @@ def run(
                     ],
                     seconds=seconds * 10,
                 )
+            statistics = fresh_database.statistics_state()
     finally:
         cleanup()
-    return Result(
-        runners=runners,
-        finished_jobs=finished,
-        queued_jobs=queued,
-        health=health,
-        claims=claims,
-        completions=completions,
-    )
+    return Side(health=health, claims=claims, completions=completions, statistics=statistics)
+
+
+def _side_lines(side: Side) -> list[str]:
+    return [
+        f"  {'/healthz (baseline)':<28}{side.health.per_second:>10.0f} req/s"
+        f"  (p50 {side.health.percentile(0.5) * 1000:.1f} ms,"
+        f" p99 {side.health.percentile(0.99) * 1000:.1f} ms)",
+        f"  {'claim (ours)':<28}{side.claims.per_second:>10.0f} claims/s"
+        f"  (p50 {side.claims.percentile(0.5) * 1000:.1f} ms,"
+        f" p99 {side.claims.percentile(0.99) * 1000:.1f} ms;"
+        f" {side.claims.requests} jobs claimed)",
+        f"  {'ratio claims / healthz':<28}{side.ratio:>10.2f} ×",
+        f"  {'then complete (ours)':<28}{side.completions.per_second:>10.0f} req/s"
+        f"  (p50 {side.completions.percentile(0.5) * 1000:.1f} ms,"
+        f" p99 {side.completions.percentile(0.99) * 1000:.1f} ms;"
+        f" {side.completions.requests} jobs completed)",
+    ]
 
 
 def report(result: Result) -> str:
-    return "\n".join(
-        [
-            f"Claiming jobs through the runner API: {result.runners} concurrent runners, "
-            f"{result.finished_jobs} finished and {result.queued_jobs} queued jobs, "
-            f"gunicorn {server.WORKERS} workers × {server.THREADS} threads",
-            f"  {'/healthz (baseline)':<28}{result.health.per_second:>10.0f} req/s"
-            f"  (p50 {result.health.percentile(0.5) * 1000:.1f} ms,"
-            f" p99 {result.health.percentile(0.99) * 1000:.1f} ms)",
-            f"  {'claim (ours)':<28}{result.claims.per_second:>10.0f} claims/s"
-            f"  (p50 {result.claims.percentile(0.5) * 1000:.1f} ms,"
-            f" p99 {result.claims.percentile(0.99) * 1000:.1f} ms;"
-            f" {result.claims.requests} jobs claimed)",
-            f"  {'ratio claims / healthz':<28}{result.ratio:>10.2f} ×",
-            f"  {'then complete (ours)':<28}{result.completions.per_second:>10.0f} req/s"
-            f"  (p50 {result.completions.percentile(0.5) * 1000:.1f} ms,"
-            f" p99 {result.completions.percentile(0.99) * 1000:.1f} ms;"
-            f" {result.completions.requests} jobs completed)",
+    lines = [
+        f"Claiming jobs through the runner API: {result.runners} concurrent runners, "
+        f"{result.finished_jobs} finished and {result.queued_jobs} queued jobs, "
+        f"gunicorn {server.WORKERS} workers × {server.THREADS} threads",
+        *_side_lines(result.analyzed),
+    ]
+    fresh = result.never_analyzed
+    if fresh is not None:
+        never = all(table["never_analyzed"] for table in fresh.statistics)
+        lines += [
+            "  On a fresh database whose tables were never analyzed"
+            f" ({'none analyzed' if never else 'SOME WERE ANALYZED'} at the end:"
+            f" {', '.join(table['table'] for table in fresh.statistics)}):",
+            *_side_lines(fresh),
+            f"  {'ratio never / analyzed':<28}{fresh.ratio / result.analyzed.ratio:>10.2f} ×"
+            "  (claims / healthz on each)",
         ]
-    )
+    return "\n".join(lines)
+
+
+def child(sizes: dict) -> dict:
+    """One side measured on the database of ``DATABASE_URL``, never analyzed (``run`` calls
+    it through ``python -m bench job_claims --json '{…}'`` on a fresh database)."""
+    return asdict(measure(**sizes, analyze=False))

@@ -1,8 +1,12 @@
 """Working a queue: reserve + release(done) through the robot's HTTP API (a running job's
-token, against a real gunicorn) and by the service calls behind it (``reserve_next`` +
-``release``, with the item's history), vs a bare ``SELECT … FOR UPDATE SKIP LOCKED`` +
-``UPDATE`` loop over the same items, reset to new, in one member schema. One robot works
-the queue, one item after the other."""
+token, against a real gunicorn) and by the service calls behind it (``reserve_for_job`` +
+``release_for_job``, with the item's history), vs a bare ``SELECT … FOR UPDATE SKIP LOCKED``
++ ``UPDATE`` loop over the same items, reset to new, in one member schema. One robot works
+the queue, one item after the other.
+
+Then, on the same server, one runner claims jobs one after the other through the runner API
+(``POST /api/v1/runner/claim/``): the report sets the robot API's time per call (a reserve or
+a release) against the claim's."""
 
 import time
 from dataclasses import dataclass
@@ -55,6 +59,16 @@ class Result:
     raw: Way
     service: Way
     api: Way
+    claims: Way
+
+    @property
+    def api_call_seconds(self) -> float:
+        """One robot API call: a reserve or a release (two per item)."""
+        return self.api.seconds / (2 * self.api.processed)
+
+    @property
+    def claim_seconds(self) -> float:
+        return self.claims.seconds / self.claims.processed
 
 
 def cleanup() -> None:
@@ -68,12 +82,25 @@ def _timed(work) -> Way:
     return Way(processed, time.perf_counter() - started)
 
 
-def _work_all_service(queue: WorkQueue) -> int:
+def _work_all_service(job, queue: WorkQueue) -> int:
     processed = 0
-    while (item := services.reserve_next(queue)) is not None:
-        services.release(item, outcome=Status.DONE, attempt=item.attempts)
+    while (item := services.reserve_for_job(job, queue.pk)) is not None:
+        released = services.release_for_job(job, item.pk, outcome=Status.DONE)
+        assert released is not None and released.status == Status.DONE
         processed += 1
     return processed
+
+
+def _claim_all(base: str, token: str) -> int:
+    headers = {"Host": server.office_host(), "Authorization": f"Runner {token}"}
+    processed = 0
+    with requests.Session() as session:
+        while True:
+            claimed = session.post(f"{base}/api/v1/runner/claim/", headers=headers)
+            if claimed.status_code == 204:
+                return processed
+            assert claimed.status_code == 200, (claimed.status_code, claimed.text[:300])
+            processed += 1
 
 
 def _work_all_api(base: str, token: str, queue: WorkQueue) -> int:
@@ -115,7 +142,7 @@ def _work_all_raw(queue: WorkQueue) -> int:
             processed += 1
 
 
-def run(items: int = 2000) -> Result:
+def run(items: int = 2000, claims: int = 500) -> Result:
     cleanup()
     try:
         with fleet.office_site():
@@ -123,7 +150,7 @@ def run(items: int = 2000) -> Result:
             deployment = fleet.deployment(
                 TAG, organisation, fleet.robot_version(TAG), name="Benchmark"
             )
-            _job, token = fleet.running_job(TAG, deployment)
+            job, token = fleet.running_job(TAG, deployment)
             with schema_context(organisation.schema_name):
                 queue = services.create_queue(name="Benchmark", deployment=deployment)
                 rows = [
@@ -137,13 +164,30 @@ def run(items: int = 2000) -> Result:
                     raise RuntimeError(f"add_items_bulk refused rows: {added.errors[:3]}")
                 raw = _timed(lambda: _work_all_raw(queue))
                 _reset_items(queue)
-                service = _timed(lambda: _work_all_service(queue))
+            service = _timed(lambda: _work_all_service(job, queue))
+            with schema_context(organisation.schema_name):
                 _reset_items(queue)
+            # The claims: a deployment and a runner of their own, room for all at once.
+            organisation.max_concurrent_jobs = claims + 1
+            organisation.save(update_fields=["max_concurrent_jobs"])
+            claimed = fleet.deployment(
+                TAG, organisation, deployment.robot_version, name="Claims", max_concurrency=claims
+            )
+            fleet.insert_jobs(TAG, [claimed], claims, finished=False)
+            _runner, runner_token = fleet.runner(TAG, 1, max_concurrency=claims)
             with server.running() as base:
                 api = _timed(lambda: _work_all_api(base, token, queue))
+                claimed_jobs = _timed(lambda: _claim_all(base, runner_token))
     finally:
         cleanup()
-    return Result(items=items, add_seconds=add_seconds, raw=raw, service=service, api=api)
+    return Result(
+        items=items,
+        add_seconds=add_seconds,
+        raw=raw,
+        service=service,
+        api=api,
+        claims=claimed_jobs,
+    )
 
 
 def report(result: Result) -> str:
@@ -162,5 +206,11 @@ def report(result: Result) -> str:
             line("robot HTTP API (ours)", result.api),
             ratio("ratio services / raw", result.service, result.raw),
             ratio("ratio HTTP API / raw", result.api, result.raw),
+            f"  {'per robot API call':<28}{result.api_call_seconds * 1000:>10.2f} ms"
+            "  (a reserve or a release)",
+            f"  {'per claim (runner API)':<28}{result.claim_seconds * 1000:>10.2f} ms"
+            f"  ({result.claims.processed} jobs claimed one after the other, same server)",
+            f"  {'ratio API call / claim':<28}"
+            f"{result.api_call_seconds / result.claim_seconds:>10.2f} ×  (at most 1 is the aim)",
         ]
     )

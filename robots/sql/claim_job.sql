@@ -12,6 +12,12 @@
 -- Each statement takes a fresh snapshot under READ COMMITTED; the locks last until the
 -- caller's transaction ends. Statements keep generic plans (plan_cache_mode).
 --
+-- Its cost does not depend on table statistics (robots 0010): every lookup is by a key
+-- (runner by token hash, deployment by id, running jobs counted by member, deployment or
+-- runner on a (key, status) index), and no index the counts could scan whole instead is
+-- partial on the running status (a never-vacuumed table's statistics made such a scan of
+-- the token index look cheapest).
+--
 -- The status literals are pinned to robots.models.Job.Status and Deployment.Status by
 -- tests/test_sql_source.py. To change this function, see docs/database.md.
 
@@ -87,15 +93,19 @@ BEGIN
                   -- Most jobs need no label: said first, the planner counts on that (it
                   -- cannot estimate <@ without element statistics).
                   AND (q.required_labels = '{}' OR q.required_labels <@ runner.labels)
-                  AND EXISTS (
-                      SELECT FROM robots_deployment d
-                      WHERE d.id = q.deployment_id
-                        AND d.status = 'active'
-                        AND (SELECT count(*) FROM (
+                  -- The job's deployment, looked up by its key for this job only: a
+                  -- scalar subquery, never turned into a join the planner could drive
+                  -- from the deployments' side (every active deployment's running jobs
+                  -- counted per member, as it chose when small tables had no statistics).
+                  AND (
+                      SELECT d.status = 'active'
+                         AND (SELECT count(*) FROM (
                                 SELECT FROM robots_job r
                                 WHERE r.status = 'running' AND r.deployment_id = d.id
                                 LIMIT d.max_concurrency
-                            ) counted) < d.max_concurrency
+                             ) counted) < d.max_concurrency
+                      FROM robots_deployment d
+                      WHERE d.id = q.deployment_id
                   )
                 ORDER BY q.priority DESC, q.queued_at ASC, q.id ASC
                 LIMIT 1

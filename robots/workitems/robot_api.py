@@ -13,13 +13,16 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.jsondata import JSONParser
 from robots import selectors as job_selectors
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
+from robots.runner_api import JsonOnly
 from robots.services import jobs
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
@@ -86,10 +89,21 @@ class JobView(APIView):
         self.job = request.auth
 
     def masked(self, text: str) -> str:
-        """``text`` with the job's credentials masked (a robot's message is stored)."""
+        """``text`` with the job's credentials masked (a robot's message is stored); an
+        empty message reads no credentials."""
+        if not text:
+            return text
         for secret in credentials.secret_values_for_redaction(deployment=self.job.deployment):
             redaction.register_secret(secret)
         return redaction.redact(text)
+
+
+class JsonJobView(JobView):
+    """A robot's JSON call: nothing to negotiate (as the runner API's, ``JsonOnly``)."""
+
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    content_negotiation_class = JsonOnly
 
 
 class RobotQueueSerializer(serializers.ModelSerializer):
@@ -111,7 +125,7 @@ class ReleaseSerializer(serializers.Serializer):
     output = serializers.JSONField(required=False, allow_null=True, default=None)
 
 
-class RobotQueueListView(JobView):
+class RobotQueueListView(JsonJobView):
     @extend_schema(responses=RobotQueueSerializer(many=True))
     def get(self, request):
         """The work queues of the job's deployment."""
@@ -120,7 +134,7 @@ class RobotQueueListView(JobView):
             return Response(RobotQueueSerializer(queues, many=True).data)
 
 
-class RobotReserveView(JobView):
+class RobotReserveView(JsonJobView):
     def first_input(self, queue: WorkQueue) -> WorkItem | None:
         """The input reserved for the run at its claim (``RC_WORKITEM_ID``), the first time
         the robot asks for an item over this API instead."""
@@ -139,27 +153,37 @@ class RobotReserveView(JobView):
     @extend_schema(request=None, responses={200: RobotItemSerializer, 204: None})
     def post(self, request, pk):
         """Reserve the queue's next item (204 when there is none to work on now)."""
-        with schema_context(self.job.organisation.schema_name):
-            queue = selectors.robot_queue(self.job.deployment_id, pk)
-            item = self.first_input(queue) or services.reserve_next(queue, job_id=self.job.pk)
-            if item is None:
-                return Response(status=status.HTTP_204_NO_CONTENT)
-            return Response(RobotItemSerializer(item).data)
+        if self.job.first_work_item is not None:
+            with schema_context(self.job.organisation.schema_name):
+                item = self.first_input(selectors.robot_queue(self.job.deployment_id, pk))
+                if item is not None:
+                    return Response(RobotItemSerializer(item).data)
+        # The usual call: the next item in one statement, without switching schemas.
+        item = services.reserve_for_job(self.job, pk)
+        if item is None:
+            with schema_context(self.job.organisation.schema_name):
+                selectors.robot_queue(self.job.deployment_id, pk)  # 404 when not the job's
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(RobotItemSerializer(item).data)
 
 
-class RobotReleaseView(JobView):
+class RobotReleaseView(JsonJobView):
     @extend_schema(request=ReleaseSerializer, responses=RobotItemSerializer)
     def post(self, request, pk):
         """Report how an item went: ``done``, ``business_exception`` (to manual handling)
         or ``application_exception`` (tried again while attempts remain)."""
         serializer = ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with schema_context(self.job.organisation.schema_name):
-            item = selectors.robot_item(self.job.deployment_id, pk)
-            data = serializer.validated_data
-            data["message"] = self.masked(data["message"])
-            item = services.release(item, **data, job_id=self.job.pk)
-            return Response(RobotItemSerializer(item).data)
+        data = serializer.validated_data
+        data["message"] = self.masked(data["message"])
+        # The usual report (the run's own item, still in progress, finished) in one statement;
+        # anything else as before.
+        item = services.release_for_job(self.job, pk, **data)
+        if item is None:
+            with schema_context(self.job.organisation.schema_name):
+                item = selectors.robot_item(self.job.deployment_id, pk)
+                item = services.release(item, **data, job_id=self.job.pk)
+        return Response(RobotItemSerializer(item).data)
 
 
 class JobTokenScheme(OpenApiAuthenticationExtension):

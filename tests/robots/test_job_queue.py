@@ -204,3 +204,59 @@ def test_paused_deployments_neither_schedule_nor_enqueue(aarhus, make_deployment
     assert jobs.enqueue_due_schedules() == 0
     with translation.override("en"), pytest.raises(Exception, match="only an active deployment"):
         jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+
+
+COUNTS_OF_RUNNING_JOBS = {
+    # What robots_claim_job counts, by the key it counts for.
+    "organisation_id": "job_member_status",
+    "deployment_id": "job_deployment_status",
+    "runner_id": "job_runner_status",
+}
+
+
+def test_claim_plan_is_the_same_without_statistics(aarhus, make_deployment, make_runner):
+    """The claim counts running jobs on a range of its key's (key, status) index whatever
+    the statistics say; no index is partial on the running status, so none can be scanned
+    whole instead (as the running jobs' token index was, its mostly empty column looking
+    perfectly correlated once analyzed)."""
+    table = Job._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef ILIKE %s",
+            [table, "%WHERE%status%running%"],
+        )
+        assert cursor.fetchall() == []
+    deployment = make_deployment(aarhus, max_concurrency=50)
+    runner, _ = make_runner(max_concurrency=50)
+    aarhus.max_concurrent_jobs = 50
+    aarhus.save()
+    queue(deployment, 3)
+    for _ in range(3):
+        jobs.claim(runner)
+    with connection.cursor() as cursor:
+        # A history of finished jobs with empty tokens, as a busy office's.
+        cursor.execute(
+            f"INSERT INTO {table} (status, trigger, priority, pool, required_labels, not_before,"
+            " queued_at, started_at, finished_at, attempts, max_attempts, token_hash,"
+            " kill_requested, message, parameters, deployment_id, organisation_id, runner_id)"
+            " SELECT 'succeeded', 'manual', 0, 'default', '{}', now(), now(), now(), now(),"
+            " 1, 1, '', false, '', '{}', %s, %s, %s FROM generate_series(1, 3000)",
+            [deployment.pk, aarhus.pk, runner.pk],
+        )
+        for analyzed in (False, True):
+            if analyzed:
+                cursor.execute(f"ANALYZE {table}")
+            for key, index in COUNTS_OF_RUNNING_JOBS.items():
+                cursor.execute(
+                    "PREPARE running_count(bigint, integer) AS SELECT count(*) FROM ("
+                    f" SELECT FROM {table} r WHERE r.status = 'running' AND r.{key} = $1"
+                    " LIMIT $2) counted"
+                )
+                try:
+                    cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                    cursor.execute("EXPLAIN EXECUTE running_count(1, 10)")
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                finally:
+                    cursor.execute("DEALLOCATE running_count")
+                assert f"using {index} on" in plan, plan
+                assert f"Index Cond: (({key} = $1) AND" in plan, plan

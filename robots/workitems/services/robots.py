@@ -1,12 +1,13 @@
 """What robots do with items: reserve and release them, rewrite payloads, make outputs,
 attach files; and items a robot left in progress too long, abandoned."""
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,37 +37,98 @@ class ItemFinished(Exception):
         self.item = item
 
 
-@transaction.atomic
+def _tables(schema_name: str | None = None) -> dict[str, str]:
+    """The work-item tables, qualified with ``schema_name`` when given (a robot's call reads
+    its member's schema without switching the connection's search path to it)."""
+    quote = connection.ops.quote_name
+    prefix = f"{quote(schema_name)}." if schema_name else ""
+    return {
+        "item": prefix + quote(WorkItem._meta.db_table),
+        "event": prefix + quote(WorkItemEvent._meta.db_table),
+        "queue": prefix + quote(WorkQueue._meta.db_table),
+    }
+
+
+_ITEM_COLUMNS = ", ".join(
+    f"i.{connection.ops.quote_name(field.column)}" for field in WorkItem._meta.concrete_fields
+)
+
+# The next item (new, not deferred, highest priority, then oldest) reserved and its history
+# event written, in one statement: SKIP LOCKED lets concurrent robots each take a different
+# item without waiting; the statement is its own transaction.
+_RESERVE_SQL = """
+WITH picked AS (
+    SELECT i.id FROM {item} i
+    WHERE i.queue_id = %(queue)s AND i.status = %(new)s
+      AND (i.defer_until IS NULL OR i.defer_until <= %(now)s)
+      {of_deployment}
+    ORDER BY i.priority DESC, i.created_at ASC, i.id ASC
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+), reserved AS (
+    UPDATE {item} i
+    SET status = %(in_progress)s, started_at = %(now)s, finished_at = NULL,
+        attempts = i.attempts + 1, reserved_by_job = %(job)s
+    FROM picked
+    WHERE i.id = picked.id
+    RETURNING {columns}
+), logged AS (
+    INSERT INTO {event} (item_id, at, from_status, to_status, actor_id, message)
+    SELECT i.id, %(now)s, %(new)s, %(in_progress)s, NULL,
+           replace(%(message)s, '%%(n)s', i.attempts::text)
+    FROM reserved i
+)
+SELECT * FROM reserved
+"""
+_OF_DEPLOYMENT = (
+    "AND EXISTS (SELECT FROM {queue} q"
+    " WHERE q.id = i.queue_id AND q.deployment_id = %(deployment)s)"
+)
+
+
+def _reserve(
+    *, queue_id, job_id, now, schema_name: str | None = None, deployment_id=None
+) -> WorkItem | None:
+    tables = _tables(schema_name)
+    of_deployment = "" if deployment_id is None else _OF_DEPLOYMENT.format(**tables)
+    found = list(
+        WorkItem.objects.raw(
+            _RESERVE_SQL.format(**tables, columns=_ITEM_COLUMNS, of_deployment=of_deployment),
+            {
+                "queue": queue_id,
+                "deployment": deployment_id,
+                "new": Status.NEW,
+                "in_progress": Status.IN_PROGRESS,
+                "now": now,
+                "job": job_id,
+                # Stored in the language of the call, as the history's other messages.
+                "message": _("Reserved by a robot (attempt %(n)s)"),
+            },
+        )
+    )
+    return found[0] if found else None
+
+
 def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> WorkItem | None:
     """Hand the next item to a robot (of the run ``job_id``): new, not deferred, highest
-    priority, then oldest.
+    priority, then oldest, with its history event; one statement (``_RESERVE_SQL``).
 
     ``SKIP LOCKED`` lets concurrent robots each take a different item without waiting.
     """
-    now = now or timezone.now()
-    item = (
-        WorkItem.objects.select_for_update(skip_locked=True)
-        .filter(queue=queue, status=Status.NEW)
-        .exclude(defer_until__gt=now)
-        .order_by("-priority", "created_at", "pk")
-        .first()
+    return _reserve(queue_id=queue.pk, job_id=job_id, now=now or timezone.now())
+
+
+def reserve_for_job(job, queue_id: int, *, now=None) -> WorkItem | None:
+    """``reserve_next`` for a robot's call: the queue must be one of the running ``job``'s
+    deployment, in its member's schema, read without switching the connection to it. None
+    when there is no item to work on now, or no such queue (the caller tells which)."""
+    return _reserve(
+        queue_id=queue_id,
+        job_id=job.pk,
+        now=now or timezone.now(),
+        schema_name=job.organisation.schema_name,
+        deployment_id=job.deployment_id,
     )
-    if item is None:
-        return None
-    item.status = Status.IN_PROGRESS
-    item.started_at = now
-    item.finished_at = None
-    item.attempts += 1
-    item.reserved_by_job = job_id
-    item.save(update_fields=["status", "started_at", "finished_at", "attempts", "reserved_by_job"])
-    event(
-        item,
-        Status.NEW,
-        Status.IN_PROGRESS,
-        at=now,
-        message=_("Reserved by a robot (attempt %(n)s)") % {"n": item.attempts},
-    ).save()
-    return item
 
 
 OUTCOMES = (Status.DONE, Status.BUSINESS_EXCEPTION, Status.APPLICATION_EXCEPTION)
@@ -146,6 +208,70 @@ def release(
     item.save()
     event(item, before, item.status, at=now, message=text).save()
     return item
+
+
+# A robot's report on the item its run reserved, still in progress: the item finished (done,
+# or to manual handling) and its history event written, in one statement. Anything else (an
+# application error, which may be retried; a repeated or late report; another run's item)
+# takes ``release``.
+_RELEASE_SQL = """
+WITH released AS (
+    UPDATE {item} i
+    SET status = %(outcome)s, outcome = %(outcome)s, reason = %(reason)s,
+        finished_at = %(now)s, output = COALESCE(%(output)s::jsonb, i.output)
+    FROM {queue} q
+    WHERE i.id = %(item)s AND q.id = i.queue_id AND q.deployment_id = %(deployment)s
+      AND i.status = %(in_progress)s AND i.reserved_by_job = %(job)s
+      AND (%(attempt)s::integer IS NULL OR i.attempts = %(attempt)s::integer)
+    RETURNING {columns}
+), logged AS (
+    INSERT INTO {event} (item_id, at, from_status, to_status, actor_id, message)
+    SELECT i.id, %(now)s, %(in_progress)s, i.status, NULL, %(message)s FROM released i
+)
+SELECT * FROM released
+"""
+FINISHING_OUTCOMES = (Status.DONE, Status.BUSINESS_EXCEPTION)
+
+
+def release_for_job(
+    job,
+    item_id: int,
+    *,
+    outcome: str,
+    message: str = "",
+    output: dict | None = None,
+    attempt: int | None = None,
+    now=None,
+) -> WorkItem | None:
+    """A running ``job``'s robot reports ``done`` or ``business_exception`` on the item it
+    reserved and still works on, in its member's schema without switching the connection to
+    it: one statement. None when that is not the case: the caller then goes through
+    ``release``, which handles every other case (and says why it refuses)."""
+    if outcome not in FINISHING_OUTCOMES:
+        return None
+    message = shortened_reason(message)
+    if output is not None:
+        problems = payload_problems(WorkQueue(), output, name="output")
+        if problems:
+            raise ValidationError({"output": problems})
+    found = list(
+        WorkItem.objects.raw(
+            _RELEASE_SQL.format(**_tables(job.organisation.schema_name), columns=_ITEM_COLUMNS),
+            {
+                "item": item_id,
+                "deployment": job.deployment_id,
+                "job": job.pk,
+                "in_progress": Status.IN_PROGRESS,
+                "outcome": outcome,
+                "reason": message if outcome != Status.DONE else "",
+                "message": message,
+                "output": None if output is None else json.dumps(output),
+                "attempt": attempt,
+                "now": now or timezone.now(),
+            },
+        )
+    )
+    return found[0] if found else None
 
 
 def reserve_for_deployment(deployment_id: int, *, job_id: int) -> WorkItem | None:

@@ -3,6 +3,7 @@ people, resubmitted, resolved, closed, abandoned, erased."""
 
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -284,9 +285,11 @@ def test_retention_erases_payloads_but_keeps_counts_and_timings(in_aarhus, make_
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_robots_never_get_the_same_item(aarhus):
+@pytest.mark.parametrize("way", ["reserve_next", "reserve_for_job"])
+def test_concurrent_robots_never_get_the_same_item(aarhus, make_deployment, way):
+    deployment = make_deployment(aarhus) if way == "reserve_for_job" else None
     with schema_context(aarhus.schema_name):
-        queue = services.create_queue(name="Samtidig")
+        queue = services.create_queue(name="Samtidig", deployment=deployment)
         services.add_items_bulk(
             queue, [services.ItemRow(line=n, reference=f"C-{n}") for n in range(200)]
         )
@@ -296,6 +299,12 @@ def test_concurrent_robots_never_get_the_same_item(aarhus):
 
     def robot(n):
         try:
+            if way == "reserve_for_job":  # the robot API's way: from the public schema
+                job = SimpleNamespace(pk=n, organisation=aarhus, deployment_id=deployment.pk)
+                start.wait()
+                while (item := services.reserve_for_job(job, queue.pk)) is not None:
+                    taken[n].append(item.pk)
+                return
             with schema_context(aarhus.schema_name):
                 start.wait()
                 while (item := services.reserve_next(queue)) is not None:
@@ -318,3 +327,59 @@ def test_concurrent_robots_never_get_the_same_item(aarhus):
     with schema_context(aarhus.schema_name):
         assert set(WorkItem.objects.values_list("status", flat=True)) == {"in_progress"}
         assert WorkItemEvent.objects.filter(to_status="in_progress").count() == 200
+
+
+def test_a_robots_reserve_and_release_work_its_own_queues_from_the_public_schema(
+    aarhus, make_deployment, make_runner
+):
+    """What the robot API calls: no switch to the member's schema, each item handed out once
+    (highest priority, then oldest), its history written; a queue of another deployment
+    gives nothing; only the run's own item, in progress, is finished in one statement."""
+    from robots.models import Job
+    from robots.services import jobs
+
+    deployment = make_deployment(aarhus, max_concurrency=2)
+    other = make_deployment(aarhus, name="other")
+    with schema_context(aarhus.schema_name):
+        queue = services.create_queue(name="Robot", deployment=deployment)
+        foreign = services.create_queue(name="Foreign", deployment=other)
+        services.add_items_bulk(
+            queue, [services.ItemRow(line=n, reference=f"R-{n}") for n in range(3)]
+        )
+        services.add_items_bulk(foreign, [services.ItemRow(line=1, reference="F-1")])
+        urgent = services.add_item(queue, reference="urgent", priority=5)
+    runner, _ = make_runner(max_concurrency=2)
+    jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    job = jobs.claim(runner).job
+    jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+    second = jobs.claim(runner).job
+    connection.set_schema_to_public()
+
+    assert services.reserve_for_job(job, foreign.pk) is None
+    taken = []
+    while (item := services.reserve_for_job(job, queue.pk)) is not None:
+        assert item.status == Status.IN_PROGRESS and item.reserved_by_job == job.pk
+        taken.append(item)
+    assert [item.reference for item in taken] == ["urgent", "R-0", "R-1", "R-2"]
+    assert taken[0].pk == urgent.pk
+
+    # Another run's report, an application error, a repeat: not for the one statement.
+    assert services.release_for_job(second, taken[0].pk, outcome=Status.DONE) is None
+    assert services.release_for_job(job, taken[0].pk, outcome=Status.APPLICATION_EXCEPTION) is None
+    done = services.release_for_job(job, taken[0].pk, outcome=Status.DONE, output={"ok": True})
+    assert (
+        done.status == Status.DONE and done.outcome == Status.DONE and done.output == {"ok": True}
+    )
+    assert services.release_for_job(job, taken[0].pk, outcome=Status.DONE) is None
+    handed_back = services.release_for_job(
+        job, taken[1].pk, outcome=Status.BUSINESS_EXCEPTION, message="CPR mangler"
+    )
+    assert handed_back.status == Status.BUSINESS_EXCEPTION and handed_back.reason == "CPR mangler"
+    assert connection.schema_name == "public"
+    with schema_context(aarhus.schema_name):
+        assert history(WorkItem.objects.get(pk=taken[0].pk)) == [
+            ("", Status.NEW),
+            (Status.NEW, Status.IN_PROGRESS),
+            (Status.IN_PROGRESS, Status.DONE),
+        ]
+        assert WorkItem.objects.get(reference="F-1").status == Status.NEW
