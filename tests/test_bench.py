@@ -9,6 +9,7 @@ from bench import (
     invoice_pdfs,
     job_claims,
     provisioning,
+    sustained_load,
     work_items,
 )
 from billing.models import CostPool, Invoice, InvoiceLine, Period, RateCard, UsageEntry
@@ -40,7 +41,13 @@ def test_provisioning_benchmark_measures_both_ways_and_leaves_nothing(office):
 
 def test_job_claims_benchmark_claims_through_the_api_and_leaves_nothing(office):
     result = job_claims.run(
-        seconds=0.3, runners=2, finished=50, queued=2000, member_count=2, deployments_per_member=1
+        seconds=0.3,
+        runners=2,
+        finished=50,
+        queued=2000,
+        member_count=2,
+        deployments_per_member=1,
+        never_analyzed=False,
     )
     assert result.health.requests > 0
     # Claims while jobs end meanwhile, then claims each reported done.
@@ -53,7 +60,9 @@ def test_job_claims_benchmark_claims_through_the_api_and_leaves_nothing(office):
 
 
 def test_job_claims_benchmark_makes_and_removes_the_office_site_when_there_is_none(db):
-    result = job_claims.run(seconds=0.2, runners=1, finished=5, queued=2, member_count=1)
+    result = job_claims.run(
+        seconds=0.2, runners=1, finished=5, queued=2, member_count=1, never_analyzed=False
+    )
     # Both jobs are claimed, in the first window or in the one whose claims are reported.
     assert result.claims.requests >= 1
     assert result.claims.requests + result.completions.requests == 2
@@ -61,11 +70,33 @@ def test_job_claims_benchmark_makes_and_removes_the_office_site_when_there_is_no
     assert_nothing_left(job_claims.SLUG_PREFIX)
 
 
+def test_job_claims_benchmark_also_claims_on_a_fresh_never_analyzed_database(office):
+    result = job_claims.run(
+        seconds=0.3, runners=1, finished=20, queued=200, member_count=1, never_analyzed=True
+    )
+    fresh = result.never_analyzed
+    assert fresh.claims.requests > 0
+    assert [table["never_analyzed"] for table in fresh.statistics] == [True] * 4
+    assert "never analyzed" in job_claims.report(result)
+    assert_nothing_left(job_claims.SLUG_PREFIX)
+
+
+def test_sustained_load_benchmark_measures_both_configurations_and_leaves_nothing(office):
+    result = sustained_load.run(seconds=2, runners=2, finished=20, queued=100, member_count=1)
+    for stretch in (result.before, result.production):
+        assert stretch.answered and stretch.p99() > 0
+    report = sustained_load.report(result)
+    assert "worst second" in report and "p99" in report
+    assert_nothing_left(job_claims.SLUG_PREFIX)
+
+
 def test_work_items_benchmark_works_every_item_three_ways_and_leaves_nothing(office):
-    result = work_items.run(items=10)
+    result = work_items.run(items=10, claims=5)
     assert result.raw.processed == result.service.processed == result.api.processed == 10
+    assert result.claims.processed == 5
     report = work_items.report(result)
     assert "ratio HTTP API / raw" in report and "ratio services / raw" in report
+    assert "ratio API call / claim" in report
     assert_nothing_left(work_items.SLUG_PREFIX)
     assert not schema_exists("org_benchitems_0")
 
