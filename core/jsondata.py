@@ -10,6 +10,7 @@ import json
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, parsers, status
+from rest_framework.negotiation import BaseContentNegotiation
 
 MAX_DEPTH = 64
 NUL = "\x00"
@@ -80,3 +81,14 @@ class JSONParser(parsers.JSONParser):
             ) from None
         except InvalidJson as error:
             raise exceptions.ParseError(str(error)) from None
+
+
+class JsonOnly(BaseContentNegotiation):
+    """Runners and robots speak JSON only: nothing to negotiate, whatever they send in
+    ``Accept`` (DRF's documented ``IgnoreClientContentNegotiation``)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

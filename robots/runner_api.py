@@ -13,7 +13,6 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -21,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import package_reference
-from core.jsondata import JSONParser
+from core.jsondata import JsonOnly, JSONParser
 from robots import selectors
 from robots.models import Job, Runner
 from robots.runlogs import services as runlogs
@@ -92,17 +91,6 @@ class Conflict(exceptions.APIException):
 
 class JobEnded(Conflict):
     default_detail = _("This job has ended: its log takes no more lines.")
-
-
-class JsonOnly(BaseContentNegotiation):
-    """Runners speak JSON only: nothing to negotiate, whatever they send in ``Accept``
-    (DRF's documented ``IgnoreClientContentNegotiation``)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class RunnerView(APIView):

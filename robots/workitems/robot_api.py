@@ -17,12 +17,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.jsondata import JSONParser
+from core.jsondata import JsonOnly, JSONParser
 from robots import selectors as job_selectors
 from robots.credentials import redaction
 from robots.credentials import services as credentials
 from robots.models import Job
-from robots.runner_api import JsonOnly
 from robots.services import jobs
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
