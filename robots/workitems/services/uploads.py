@@ -102,9 +102,19 @@ def _blank(cells: list) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
+# How far the header row is looked for: the request that receives a file reads only this much
+# (a sheet of a million blank rows is refused at once, not scanned while a web worker waits).
+HEADER_ROWS = 100
+
+
 def header_of(rows: Iterator[Row]) -> list[str]:
-    """The column names from the first non-empty row; refused if missing or ambiguous."""
-    for _line, cells in rows:
+    """The column names from the first non-empty row among the first ``HEADER_ROWS``;
+    refused if missing or ambiguous."""
+    for seen, (_line, cells) in enumerate(rows, start=1):
+        if seen > HEADER_ROWS:
+            raise ValidationError(
+                _("The header row must be among the first %(rows)s rows.") % {"rows": HEADER_ROWS}
+            )
         if _blank(cells):
             continue
         names = [str(cell).strip() if cell is not None else "" for cell in cells]

@@ -143,6 +143,31 @@ def test_a_malformed_file_is_refused_and_nothing_changes(
     assert not Upload.objects.exists() and not WorkItem.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["items.csv", "items.xlsx"])
+def test_a_sheet_of_a_million_blank_rows_is_refused_without_reading_it(in_aarhus, make_queue, name):
+    queue = make_queue()
+    if name.endswith(".csv"):
+        content = b"\n" * 1_000_000 + b"navn\nA\n"
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.cell(row=1_000_001, column=1, value="navn")
+        sheet.cell(row=1_000_002, column=1, value="A")
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    with pytest.raises(ValidationError) as refused:
+        uploads.start_upload(queue, file_name=name, content=content, actor=None)
+    assert refused.value.messages == ["The header row must be among the first 100 rows."]
+    assert not Upload.objects.exists() and not queue.items.exists()
+
+
+def test_a_header_below_a_few_blank_rows_is_found(in_aarhus, make_queue):
+    queue = make_queue()
+    upload = upload_and_read(queue, "items.csv", b"\n" * 99 + b"reference\nR-1\n")
+    assert upload.status == Upload.Status.DONE and queue.items.count() == 1
+
+
 def test_a_file_above_the_limit_is_refused(in_aarhus, make_queue, settings):
     settings.WORK_ITEM_UPLOAD_MAX_BYTES = 1024
     queue = make_queue()
