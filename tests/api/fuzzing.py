@@ -33,9 +33,9 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-# Cases per operation. The slow lane's default keeps both actors' runs within about three
-# minutes on two cores (some 1,100 cases each); FUZZ_EXAMPLES=25 sends over 5,000 in all.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+# Cases per operation: 25 sends over 5,000 cases in all (some 2,900 per actor), which the
+# issue asks CI to send; FUZZ_EXAMPLES=5 is a quick try while developing.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 # Generated cases only (valid and invalid ones, the default): no coverage phase, whose
 # hundreds of boundary cases per operation would take the lane past its few minutes.
