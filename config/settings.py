@@ -298,7 +298,6 @@ MFA_TOTP_ISSUER = "Robotkontor"
 # client could write anything in it). tenants.adapters.client_ip decides it for the login
 # lockout and the rate limits alike. Production runs behind one TLS-terminating proxy.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
-ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "tenants.adapters.client_ip"
 
 # Brute-force lockout (django-axes): lock the account on one address after repeated failures
