@@ -13,19 +13,41 @@ from billing.models import (
     RateCard,
     RobotPrice,
 )
+from billing.money import parse_plain_number
 from billing.services.periods import billing_settings
 
 
-def _validate_tiers(tiers: list[dict]) -> None:
+def _tier_number(value: Any, what: str) -> Decimal:
+    try:
+        return parse_plain_number(value)
+    except ValueError:
+        raise ValidationError(
+            {
+                "robot_minute_tiers": _("%(what)s “%(value)s” is not a number (write e.g. 0.80).")
+                % {"what": what, "value": value}
+            }
+        ) from None
+
+
+def _validate_tiers(tiers: Any) -> None:
     if not tiers:
         return
-    if tiers[-1].get("up_to") is not None:
-        raise ValidationError(_("The last tier must have no upper limit."))
-    limits = [Decimal(str(tier["up_to"])) for tier in tiers[:-1]]
+
+    def refuse(message: str):
+        raise ValidationError({"robot_minute_tiers": message})
+
+    if not isinstance(tiers, list) or not all(
+        isinstance(tier, dict) and "up_to" in tier and "price" in tier for tier in tiers
+    ):
+        refuse(_("The tiers must be a list of objects with up_to and price."))
+    if tiers[-1]["up_to"] is not None:
+        refuse(_("The last tier must have no upper limit."))
+    limits = [_tier_number(tier["up_to"], _("Tier limit")) for tier in tiers[:-1]]
+    prices = [_tier_number(tier["price"], _("Tier price")) for tier in tiers]
     if limits != sorted(set(limits)) or any(limit <= 0 for limit in limits):
-        raise ValidationError(_("Tier limits must be positive and increasing."))
-    if any(Decimal(str(tier["price"])) < 0 for tier in tiers):
-        raise ValidationError(_("A tier's price cannot be negative."))
+        refuse(_("Tier limits must be positive and increasing."))
+    if any(price < 0 for price in prices):
+        refuse(_("A tier's price cannot be negative."))
 
 
 @transaction.atomic
