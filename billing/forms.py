@@ -83,6 +83,14 @@ class RateCardForm(forms.Form):
         return fields
 
 
+class RateCardEndForm(forms.Form):
+    valid_to = forms.DateField(
+        label=_("Last day"),
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 def _parse_lines(text: str, label: str) -> list[tuple[str, str]]:
     pairs = []
     for line in text.splitlines():
