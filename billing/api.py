@@ -18,6 +18,7 @@ from billing.serializers import (
     InvoiceSerializer,
     PeriodSerializer,
     PreviewSerializer,
+    RateCardEndSerializer,
     RateCardSerializer,
     UsageEntrySerializer,
 )
@@ -83,7 +84,8 @@ class RateCardViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Rate cards (prices by date). Finance creates them; an overlap is refused."""
+    """Rate cards (prices by date). Finance creates them (an overlap is refused) and ends
+    an open-ended one so that a new card can follow it."""
 
     serializer_class = RateCardSerializer
     permission_classes = [HasCapability, FinanceWrites]
@@ -95,6 +97,18 @@ class RateCardViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.create_rate_card(**serializer.validated_data)
+
+    @extend_schema(request=RateCardEndSerializer, responses=RateCardSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End an open-ended card on ``valid_to`` (inclusive); refused (400) for a card that
+        already ends, before it begins, or before the end of a month closed with it."""
+        serializer = RateCardEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        card = services.end_rate_card(
+            self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(RateCardSerializer(card).data)
 
 
 class CostPoolViewSet(viewsets.ModelViewSet):

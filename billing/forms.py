@@ -1,14 +1,14 @@
 """Forms of the finance pages. They parse what people type (kroner, "slug=25" lines) into
 what the services take; the services decide what is allowed."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing import selectors
 from billing.models import CostPool, KeyKind, RateCard
-from billing.money import kroner_to_ore
+from billing.money import format_number, kroner_to_ore, parse_danish_number
 from core.validators import validate_sane_date
 from tenants.models import KeyFigure, Organisation
 
@@ -20,12 +20,29 @@ MEMBER_KINDS = [
 
 
 class KronerField(forms.DecimalField):
-    """An amount typed the Danish way (1000,50) or with a decimal point."""
+    """An amount typed the way the pages display it, Danish: "1.250,50", "1250,50" or
+    "1.250" (dots group thousands). A decimal point is taken too ("0.4575", "1250.50"),
+    unless the dots group thousands. Shown in the same notation, so a form comes back as
+    it was displayed; a text input, as a browser's number input refuses "1.250,50"."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
+        if isinstance(value, str) and value.strip():
+            try:
+                value = str(parse_danish_number(value, decimal_point=True))
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            value = Decimal(value)
+            places = max(2, -value.normalize().as_tuple().exponent)
+            return format_number(value, min(places, self.decimal_places or 2))
+        return value
 
 
 class RateCardForm(forms.Form):
@@ -66,6 +83,14 @@ class RateCardForm(forms.Form):
         return fields
 
 
+class RateCardEndForm(forms.Form):
+    valid_to = forms.DateField(
+        label=_("Last day"),
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 def _parse_lines(text: str, label: str) -> list[tuple[str, str]]:
     pairs = []
     for line in text.splitlines():
@@ -76,18 +101,16 @@ def _parse_lines(text: str, label: str) -> list[tuple[str, str]]:
             raise forms.ValidationError(
                 _("Write each %(what)s as name=value, one per line.") % {"what": label}
             )
-        pairs.append((name.strip(), value.strip().replace(",", ".")))
+        pairs.append((name.strip(), value.strip()))
     return pairs
 
 
 def _decimal(text: str) -> Decimal:
+    """A percentage, band limit or factor, typed as the amounts are (see KronerField)."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return parse_danish_number(text, decimal_point=True)
+    except ValueError:
         raise forms.ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
-    if not value.is_finite():
-        raise forms.ValidationError(_("“%(value)s” is not a number.") % {"value": text})
-    return value
 
 
 class CostPoolForm(forms.Form):

@@ -13,6 +13,7 @@ figure × days = weight of the pool's total weight, so that the percentage can b
 from the line alone.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import MAX_PREC, Decimal, localcontext
@@ -23,7 +24,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from billing.models import CostPool, KeyKind
-from billing.money import format_number
+from billing.money import format_number, parse_plain_number
 from tenants.models import KeyFigure
 
 FIGURE_OF_KEY = {
@@ -66,13 +67,37 @@ def _number(value: Decimal | Fraction | int) -> str:
     return format_number(value, 0 if whole else 2)
 
 
-def validate_key_params(key: str, params: dict) -> None:
-    """Refuse parameters a key cannot work with (raises ValueError with the reason)."""
+ORGANISATION_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+
+def _param_number(value: Any, what: str) -> Decimal:
+    try:
+        return parse_plain_number(value)
+    except ValueError:
+        raise ValueError(
+            _("%(what)s “%(value)s” is not a number (write e.g. 12.5).")
+            % {"what": what, "value": value}
+        ) from None
+
+
+def validate_key_params(key: str, params: Any) -> None:
+    """Refuse parameters a key cannot work with (raises ValueError with the reason). Which
+    organisations the fixed percentages name is the service's to check."""
+    if not isinstance(params, dict):
+        raise ValueError(_("The key parameters must be an object."))
     if key == KeyKind.FIXED:
         percentages = params.get("percentages") or {}
-        total = sum((Decimal(str(value)) for value in percentages.values()), Decimal(0))
-        if any(Decimal(str(value)) < 0 for value in percentages.values()):
+        if not isinstance(percentages, dict):
+            raise ValueError(
+                _("The fixed percentages must be an object of organisation id: percentage.")
+            )
+        for member in percentages:
+            if not ORGANISATION_ID.fullmatch(member):
+                raise ValueError(_("“%(member)s” is not an organisation id.") % {"member": member})
+        values = [_param_number(value, _("Percentage")) for value in percentages.values()]
+        if any(value < 0 for value in values):
             raise ValueError(_("A fixed percentage cannot be negative."))
+        total = sum(values, Decimal(0))
         if total != 100:
             raise ValueError(
                 _("The fixed percentages add up to %(total)s %%, not 100 %%.")
@@ -82,12 +107,17 @@ def validate_key_params(key: str, params: dict) -> None:
         if params.get("figure") not in KeyFigure.Kind.values:
             raise ValueError(_("Choose the key figure the bands apply to."))
         bands = params.get("bands") or []
-        if not bands or bands[-1].get("up_to") is not None:
+        if not isinstance(bands, list) or not all(
+            isinstance(band, dict) and "up_to" in band and "factor" in band for band in bands
+        ):
+            raise ValueError(_("The bands must be a list of objects with up_to and factor."))
+        if not bands or bands[-1]["up_to"] is not None:
             raise ValueError(_("The last band must have no upper limit."))
-        limits = [Decimal(str(band["up_to"])) for band in bands[:-1]]
+        limits = [_param_number(band["up_to"], _("Band limit")) for band in bands[:-1]]
+        factors = [_param_number(band["factor"], _("Band factor")) for band in bands]
         if limits != sorted(set(limits)) or any(limit <= 0 for limit in limits):
             raise ValueError(_("Band limits must be positive and increasing."))
-        if any(Decimal(str(band["factor"])) < 0 for band in bands):
+        if any(factor < 0 for factor in factors):
             raise ValueError(_("A band's factor cannot be negative."))
 
 

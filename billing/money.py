@@ -3,6 +3,7 @@
 Never float: every conversion goes through Decimal and rounds half-up to the øre.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -43,3 +44,36 @@ def format_price(kroner: Decimal) -> str:
     value = Decimal(kroner).normalize()
     places = max(2, min(4, -value.as_tuple().exponent))
     return format_number(value, places) + " kr"
+
+
+# A number as the API takes it: digits with an optional sign and decimal point, no exponent.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+# Danish notation: dots group thousands (in threes), the comma is the decimal mark.
+_DANISH_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[1-9][0-9]{0,2}(?:\.[0-9]{3})+)(?:,[0-9]+)?")
+
+
+def parse_plain_number(value: object) -> Decimal:
+    """A number sent as JSON: an integer, a decimal number or a string of one written with a
+    decimal point ("0.80"). Anything else (text, a list, true, "1e5", "NaN") is a
+    ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return Decimal(value)
+    text = str(value).strip()
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise ValueError(value)
+    return Decimal(text)
+
+
+def parse_danish_number(text: str, *, decimal_point: bool = False) -> Decimal:
+    """A number written the Danish way, as it is displayed: "1.234", "1234", "1.250,50",
+    "-0,5". With ``decimal_point`` a number written with a decimal point is taken too
+    ("0.4575", "2.50"), unless its dots group thousands ("1.250" is 1250). Anything else
+    ("1.2.3", "1e5", "12.34,5") is a ValueError."""
+    text = text.strip()
+    if _DANISH_NUMBER.fullmatch(text):
+        return Decimal(text.replace(".", "").replace(",", "."))
+    if decimal_point and _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text)
+    raise ValueError(text)

@@ -63,6 +63,10 @@ class RateCardSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class RateCardEndSerializer(serializers.Serializer):
+    valid_to = serializers.DateField(help_text="The card's last day (inclusive).")
+
+
 class CostPoolSerializer(serializers.ModelSerializer):
     period = serializers.PrimaryKeyRelatedField(queryset=Period.objects.all())
     key = serializers.ChoiceField(choices=KeyKind.choices)

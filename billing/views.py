@@ -4,12 +4,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing import selectors, services, tasks
-from billing.forms import CostPoolForm, KeyFigureImportForm, RateCardForm, TimeEntryForm
+from billing.forms import (
+    CostPoolForm,
+    KeyFigureImportForm,
+    RateCardEndForm,
+    RateCardForm,
+    TimeEntryForm,
+)
 from billing.invoicing import MissingKeyFigures, compute_invoices
-from billing.models import CostPool, Period, TimeEntry
+from billing.models import CostPool, Period, RateCard, TimeEntry
 from billing.money import format_number
 from billing.months import parse_month
 from core.tasks import enqueue_in_schema
@@ -176,6 +183,30 @@ class RateCardListView(FinanceView):
                 messages.success(request, _("%(card)s is created.") % {"card": card})
                 return redirect("billing:rate_card_list")
         return self.page(request, form, status=400)
+
+
+class RateCardEndView(FinanceView):
+    """End an open-ended rate card (the form beside it on the rate-card list)."""
+
+    def post(self, request, pk):
+        card = get_object_or_404(RateCard, pk=pk)
+        form = RateCardEndForm(request.POST)
+        if not form.is_valid():
+            flash_errors(request, ValidationError(form.errors["valid_to"]))
+            return redirect("billing:rate_card_list")
+        try:
+            card = services.end_rate_card(
+                card, valid_to=form.cleaned_data["valid_to"], actor=request.user
+            )
+        except ValidationError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(card)s now ends on %(day)s.")
+                % {"card": card.name, "day": date_format(card.valid_to, "SHORT_DATE_FORMAT")},
+            )
+        return redirect("billing:rate_card_list")
 
 
 # --- Cost pools ---------------------------------------------------------------------------

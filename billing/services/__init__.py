@@ -24,7 +24,7 @@ from billing.services.periods import (
     set_financing_model,
 )
 from billing.services.pools import create_cost_pool, delete_cost_pool, update_cost_pool
-from billing.services.rate_cards import create_rate_card
+from billing.services.rate_cards import create_rate_card, end_rate_card
 from billing.services.time_entries import approve_time_entry, record_time_entry
 from billing.services.usage import (
     record_deployment_fees,
@@ -44,6 +44,7 @@ __all__ = [
     "create_rate_card",
     "credit_invoice",
     "delete_cost_pool",
+    "end_rate_card",
     "get_period",
     "import_key_figures",
     "mark_exported",

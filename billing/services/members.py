@@ -1,7 +1,6 @@
 """The members' terms in the partnership and their key figures, imported from CSV."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from billing.models import (
     MemberTerm,
 )
+from billing.money import parse_danish_number
 from tenants import services as tenants_services
 from tenants.models import KeyFigure, Organisation
 
@@ -31,11 +31,6 @@ def set_member_term(
 # --- Key figures from CSV -----------------------------------------------------------------
 
 KEY_FIGURE_COLUMNS = ("organisation", "kind", "value", "valid_from")
-
-
-def _parse_figure_value(text: str) -> Decimal:
-    """Danish notation: dots group thousands, the comma is the decimal mark."""
-    return Decimal(text.replace(".", "").replace(",", "."))
 
 
 def _parse_figure_date(text: str) -> date:
@@ -77,11 +72,15 @@ def import_key_figures(text: str, *, source: str = "") -> int:
                 % {"kind": kind, "kinds": ", ".join(kinds)}
             )
         try:
-            amount = _parse_figure_value(value)
-        except ArithmeticError:
-            problems.append(_("“%(value)s” is not a number") % {"value": value})
+            # Danish notation, as figures are displayed: "1.234", "1234" or "1234,5".
+            amount = parse_danish_number(value)
+        except ValueError:
+            problems.append(
+                _("“%(value)s” is not a number (write e.g. 1.234, 1234 or 1234,5)")
+                % {"value": value}
+            )
         else:
-            if not amount.is_finite() or amount < 0:
+            if amount < 0:
                 problems.append(_("a key figure must be a number of zero or more"))
         try:
             day = _parse_figure_date(valid_from)

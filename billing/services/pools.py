@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -9,10 +10,31 @@ from django.utils.translation import gettext as _
 from billing.keys import validate_key_params
 from billing.models import (
     CostPool,
+    KeyKind,
     Period,
 )
 from billing.services.periods import ensure_open
 from tenants.models import Organisation
+
+
+def _validate_key_params(key: str, params: Any) -> None:
+    """The key's parameters, and that every fixed percentage names a member."""
+    try:
+        validate_key_params(key, params)
+    except ValueError as error:
+        raise ValidationError({"key_params": str(error)}) from None
+    if key != KeyKind.FIXED:
+        return
+    named = {int(pk) for pk in params.get("percentages") or {}}
+    members = Organisation.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
+    unknown = named - set(members.filter(pk__in=named).values_list("pk", flat=True))
+    if unknown:
+        raise ValidationError(
+            {
+                "key_params": _("No member has the id %(ids)s.")
+                % {"ids": ", ".join(str(pk) for pk in sorted(unknown))}
+            }
+        )
 
 
 @transaction.atomic
@@ -30,10 +52,7 @@ def create_cost_pool(
     ensure_open(period)
     if amount_ore < 0:
         raise ValidationError({"amount_ore": _("A pool's amount cannot be negative.")})
-    try:
-        validate_key_params(key, key_params or {})
-    except ValueError as error:
-        raise ValidationError({"key_params": str(error)}) from None
+    _validate_key_params(key, {} if key_params is None else key_params)
     pool = CostPool(
         period=period,
         name=name,
@@ -59,10 +78,7 @@ def update_cost_pool(
     pool = CostPool.objects.get(pk=pool.pk)
     for name, value in changes.items():
         setattr(pool, name, value)
-    try:
-        validate_key_params(pool.key, pool.key_params)
-    except ValueError as error:
-        raise ValidationError({"key_params": str(error)}) from None
+    _validate_key_params(pool.key, pool.key_params)
     pool.full_clean()
     pool.save()
     if limit_to_members is not None:
