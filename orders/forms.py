@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog import parameters
+from catalog.parameters import ParameterFormMixin
 from orders import selectors
 from orders.models import Order
 from robots.schedules import validate_cron
@@ -11,25 +11,6 @@ from tenants import selectors as tenants_selectors
 class VersionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.version
-
-
-class ParameterFormMixin:
-    """Adds one field per parameter of the robot's JSON Schema (``param_<name>``)."""
-
-    def add_parameter_fields(self, schema: dict) -> None:
-        self.schema = schema
-        self.fields.update(parameters.form_fields(schema))
-
-    @property
-    def parameter_fields(self):
-        return [field for field in self if field.name.startswith("param_")]
-
-    @property
-    def other_fields(self):
-        return [field for field in self if not field.name.startswith("param_")]
-
-    def parameters(self) -> dict:
-        return parameters.from_form(self.schema, self.cleaned_data)
 
 
 class OrderForm(ParameterFormMixin, forms.Form):

@@ -1,7 +1,6 @@
 """A period's invoices, invoice lines, allocation table and settlement summary as tables:
 CSV the way Danish Excel opens it (UTF-8 with BOM, semicolons, decimal comma) and XLSX."""
 
-import csv
 import io
 from collections import defaultdict
 from decimal import Decimal
@@ -13,7 +12,8 @@ from openpyxl.styles import Font
 from billing import selectors
 from billing.exports.documents import LINE_KIND_NAMES
 from billing.models import CostPool, Invoice, InvoiceLine, KeyKind, Period
-from billing.money import ORE_PER_KRONE, format_number
+from billing.money import ORE_PER_KRONE
+from core.tables import to_csv
 
 INVOICES = "fakturaer"
 LINES = "fakturalinjer"
@@ -226,25 +226,6 @@ SHEET_NAMES = {
     ALLOCATION: "Fordeling",
     SETTLEMENT: "Afregning",
 }
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        places = max(2, -value.normalize().as_tuple().exponent)
-        return format_number(value, places).replace(".", "")
-    if hasattr(value, "strftime"):
-        return value.strftime("%d.%m.%Y")
-    return str(value)
-
-
-def to_csv(rows: list[list]) -> bytes:
-    """Semicolon-separated, decimal comma without thousands dots, UTF-8 with BOM."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def to_xlsx(tables: dict[str, list[list]]) -> bytes:
