@@ -27,7 +27,9 @@ MANUAL_ITEMS_SHOWN = 10
 
 def alerts_for(organisation: Organisation) -> QuerySet[Alert]:
     """Every alert on the office console; a member's own on its site."""
-    alerts = Alert.objects.select_related("organisation", "acknowledged_by", "resolved_by")
+    alerts = Alert.objects.select_related(
+        "organisation", "acknowledged_by", "resolved_by", "assignee"
+    )
     if organisation.is_office:
         return alerts
     return alerts.filter(organisation=organisation)
@@ -41,8 +43,15 @@ def alert_for(organisation: Organisation, pk) -> Alert:
 
 
 def filter_alerts(
-    alerts: QuerySet[Alert], *, state: str = "", kind: str = "", member: str = ""
+    alerts: QuerySet[Alert],
+    *,
+    state: str = "",
+    kind: str = "",
+    member: str = "",
+    assignee: str = "",
+    user=None,
 ) -> QuerySet[Alert]:
+    """``assignee`` is ``me`` (given to ``user``), ``none`` (to no one) or empty (all)."""
     if state == "active":
         alerts = alerts.filter(state__in=Alert.ACTIVE)
     elif state in Alert.State.values:
@@ -51,6 +60,10 @@ def filter_alerts(
         alerts = alerts.filter(kind=kind)
     if member:
         alerts = alerts.filter(organisation__slug=member)
+    if assignee == "me":
+        alerts = alerts.filter(assignee=user)
+    elif assignee == "none":
+        alerts = alerts.filter(assignee__isnull=True)
     return alerts
 
 
