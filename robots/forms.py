@@ -1,8 +1,14 @@
+from datetime import time
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from catalog.parameters import ParameterFormMixin
+from robots import recurrence
 from robots.models import Deployment, Job, Runner
+from robots.schedules import validate_cron
 from robots.services import EDITABLE_FIELDS
 from tenants.models import Organisation
 
@@ -88,3 +94,94 @@ class DeploymentSettingsForm(forms.ModelForm):
         model = Deployment
         fields = EDITABLE_FIELDS
         help_texts = {"required_labels": _("Separated by commas, e.g. python, sap-gui.")}
+
+
+class ScheduleFieldsMixin:
+    """A schedule chosen as people say it (every weekday at 06:00, every week on Monday,
+    every month on the 1st) rather than typed as cron; the cron field (``schedule_field``)
+    stays for experts and is what the form's cleaned data hands on. A form that posts only
+    the cron field (no ``schedule_frequency``) is read as before."""
+
+    schedule_field = "proposed_schedule"
+
+    def add_schedule_fields(self, expression: str = "") -> None:
+        chosen = recurrence.from_cron(expression)
+        at = time(chosen["hour"], chosen["minute"]) if "hour" in chosen else time(6, 0)
+        added = {
+            "schedule_frequency": forms.ChoiceField(
+                label=_("Runs"),
+                required=False,
+                choices=recurrence.Frequency.CHOICES,
+                initial=chosen["frequency"],
+            ),
+            "schedule_time": forms.TimeField(
+                label=_("At (time of day)"),
+                required=False,
+                initial=at,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                help_text=_("Danish time."),
+            ),
+            "schedule_weekday": forms.TypedChoiceField(
+                label=_("On (every week)"),
+                required=False,
+                coerce=int,
+                choices=list(WEEKDAYS.items()),
+                initial=chosen.get("weekday", 0),
+            ),
+            "schedule_day": forms.IntegerField(
+                label=_("On day of the month (every month)"),
+                required=False,
+                min_value=1,
+                max_value=28,
+                initial=chosen.get("day", 1),
+            ),
+        }
+        cron = self.fields[self.schedule_field]
+        cron.label = _("Cron expression (for experts)")
+        cron.help_text = _(
+            "Only with “Cron expression”: minute, hour, day of month, month and day of week, "
+            "e.g. “0 6 * * 1-5” (06:00 on weekdays)."
+        )
+        cron.validators = []  # checked in clean, when it is the choice
+        self.initial.setdefault(self.schedule_field, expression)
+        fields = {}
+        for name, field in self.fields.items():
+            if name == self.schedule_field:
+                fields.update(added)
+            fields[name] = field
+        self.fields = fields
+
+    def clean(self):
+        cleaned = super().clean()
+        frequency = cleaned.get("schedule_frequency") or recurrence.Frequency.CRON
+        if frequency == recurrence.Frequency.CRON:
+            expression = (cleaned.get(self.schedule_field) or "").strip()
+            try:
+                validate_cron(expression)
+            except ValidationError as error:
+                self.add_error(self.schedule_field, error)
+            else:
+                cleaned[self.schedule_field] = expression
+            return cleaned
+        if frequency == recurrence.Frequency.NONE:
+            cleaned[self.schedule_field] = ""
+            return cleaned
+        needed = {"schedule_time": cleaned.get("schedule_time")}
+        if frequency == recurrence.Frequency.WEEKLY:
+            needed["schedule_weekday"] = cleaned.get("schedule_weekday")
+        if frequency == recurrence.Frequency.MONTHLY:
+            needed["schedule_day"] = cleaned.get("schedule_day")
+        missing = [name for name, value in needed.items() if value in (None, "")]
+        for name in missing:
+            if name not in self.errors:
+                self.add_error(name, _("This field is required."))
+        if not missing:
+            at = needed["schedule_time"]
+            cleaned[self.schedule_field] = recurrence.to_cron(
+                frequency,
+                hour=at.hour,
+                minute=at.minute,
+                weekday=needed.get("schedule_weekday"),
+                day=needed.get("schedule_day"),
+            )
+        return cleaned
