@@ -1,9 +1,22 @@
 """Reads of work queues and items. The member's schema is the scope: the request's site
 (or the task's schema) chose it, so another member's items are simply not there."""
 
-from django.db.models import Count, Q, QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.http import Http404
+from django.utils import timezone
 
 from robots.workitems.models import (
     Upload,
@@ -29,6 +42,36 @@ def queues_with_counts() -> QuerySet[WorkQueue]:
             f"count_{status}": Count("items", filter=Q(items__status=status))
             for status in Status.values
         },
+    )
+
+
+def queues_with_sla(now=None) -> QuerySet[WorkQueue]:
+    """Every queue with what its SLA asks, in one query: items waiting (new) and in progress,
+    when the oldest unfinished item was added, how many unfinished items are past the
+    queue's SLA (``sla_minutes`` after they were added), and how many have a deadline past or
+    within ``ROBOTS_DEADLINE_WARNING_HOURS``. Unfinished is what the SLA alert counts: not
+    done, resolved or closed (items in manual handling included)."""
+    now = now or timezone.now()
+    unfinished = ~Q(items__status__in=WorkItem.FINISHED)
+    sla_limit = ExpressionWrapper(
+        Value(now) - F("sla_minutes") * Value(timedelta(minutes=1)),
+        output_field=DateTimeField(),
+    )
+    warning = now + timedelta(hours=settings.ROBOTS_DEADLINE_WARNING_HOURS)
+    return queues().annotate(
+        waiting=Count("items", filter=Q(items__status=Status.NEW)),
+        in_progress=Count("items", filter=Q(items__status=Status.IN_PROGRESS)),
+        handed_back=Count("items", filter=Q(items__status__in=WorkItem.HANDED_BACK)),
+        oldest_unfinished=Min("items__created_at", filter=unfinished),
+        past_sla=Count(
+            "items",
+            filter=unfinished & Q(sla_minutes__isnull=False, items__created_at__lt=sla_limit),
+        ),
+        overdue=Count("items", filter=unfinished & Q(items__deadline__lt=now)),
+        due_soon=Count(
+            "items",
+            filter=unfinished & Q(items__deadline__gte=now, items__deadline__lte=warning),
+        ),
     )
 
 
