@@ -9,11 +9,13 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractHour
 from django.http import Http404
 from django.utils import timezone
 
 from robots.models import Deployment, Job
 from robots.monitoring.models import Alert
+from robots.schedules import COPENHAGEN
 from robots.selectors import fleet
 from robots.workitems.models import WorkItem
 from robots.workitems.selectors import queues_with_counts
@@ -177,6 +179,7 @@ def office_dashboard(office: Organisation, now: datetime | None = None) -> dict:
     )
     return {
         "job_counts": job_counts,
+        "runs_by_hour": runs_today_by_hour(office, now),
         "running_jobs": list(
             jobs.filter(status=Job.Status.RUNNING).order_by("started_at", "pk")[:RUNNING_JOBS_SHOWN]
         ),
@@ -190,6 +193,40 @@ def office_dashboard(office: Organisation, now: datetime | None = None) -> dict:
         "alert_counts": alert_counts(office),
         "alerts": list(active_alerts(office)[:ALERTS_SHOWN]),
     }
+
+
+def runs_today_by_hour(organisation: Organisation, now: datetime | None = None) -> list[dict]:
+    """Today's finished runs per hour (Danish time) up to this hour, succeeded and failed
+    counted, in one query: ``hour`` (0–23), ``succeeded``, ``failed``, ``total``."""
+    now = now or timezone.now()
+    today = start_of_today(now)
+    jobs = Job.objects.filter(
+        finished_at__gte=today, status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]
+    )
+    if not organisation.is_office:
+        jobs = jobs.filter(organisation=organisation)
+    counted = {
+        row["hour"]: row
+        for row in jobs.annotate(hour=ExtractHour("finished_at", tzinfo=COPENHAGEN))
+        .order_by()
+        .values("hour")
+        .annotate(
+            succeeded=Count("pk", filter=Q(status=Job.Status.SUCCEEDED)),
+            failed=Count("pk", filter=Q(status=Job.Status.FAILED)),
+        )
+    }
+    hours = []
+    for hour in range(timezone.localtime(now, COPENHAGEN).hour + 1):
+        row = counted.get(hour, {"succeeded": 0, "failed": 0})
+        hours.append(
+            {
+                "hour": hour,
+                "succeeded": row["succeeded"],
+                "failed": row["failed"],
+                "total": row["succeeded"] + row["failed"],
+            }
+        )
+    return hours
 
 
 def deployments_with_today(organisation: Organisation, now: datetime | None = None):
@@ -243,6 +280,7 @@ def member_dashboard(organisation: Organisation, now: datetime | None = None) ->
             .select_related("queue")
             .order_by("-finished_at", "-pk")[:MANUAL_ITEMS_SHOWN]
         ),
+        "runs_by_hour": runs_today_by_hour(organisation, now),
         "alert_counts": alert_counts(organisation),
         "alerts": list(active_alerts(organisation)[:ALERTS_SHOWN]),
     }

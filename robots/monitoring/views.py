@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.views import flash_errors
@@ -115,4 +116,5 @@ class OperationsView(SiteView):
             context = selectors.member_dashboard(site)
             template = "monitoring/member_dashboard.html"
         context["alerts"] = with_links(context["alerts"], site)
+        context["now"] = timezone.localtime()
         return render(request, template, context)

@@ -1,9 +1,13 @@
 """The alert centre's bulk acknowledge and the alerts' assignee."""
 
 import pytest
+from django.utils import timezone
 
 from core.models import AuditEvent
+from robots.models import Job
 from robots.monitoring.models import Alert
+from robots.schedules import COPENHAGEN
+from robots.services import jobs
 from tenants.models import Notification, Role
 from tests.robots.monitoring.test_pages import alert_of, shown
 
@@ -93,3 +97,27 @@ def test_staff_cannot_act_on_alerts_in_bulk(aarhus, staff, site_client):
     response = client.post("/alerts/bulk/", {"alerts": [alert.pk], "action": "acknowledge"})
     assert response.status_code == 403
     assert Alert.objects.get().state == Alert.State.OPEN
+
+
+def test_the_dashboards_refresh_themselves_and_count_todays_runs_by_hour(
+    aarhus, odense, office, operator, process_owner, site_client, make_deployment, make_runner
+):
+    runner, _token = make_runner()
+    ours, theirs = make_deployment(aarhus), make_deployment(odense)
+    for deployment, succeeded in [(ours, True), (ours, False), (theirs, False)]:
+        job = jobs.enqueue(deployment=deployment, trigger=Job.Trigger.MANUAL)
+        jobs.claim(runner)
+        jobs.complete(runner, job.pk, succeeded=succeeded)
+    hour = timezone.localtime(timezone.now(), COPENHAGEN).hour
+
+    office_page = site_client(office, operator).get("/operations/")
+    body = office_page.content.decode()
+    assert 'hx-trigger="every 30s"' in body and 'hx-select="#operations"' in body
+    row = office_page.context["runs_by_hour"][-1]
+    assert (row["hour"], row["succeeded"], row["failed"]) == (hour, 1, 2)
+    assert f'data-hour="{hour}"' in body
+
+    member_page = site_client(aarhus, process_owner).get("/operations/")
+    row = member_page.context["runs_by_hour"][-1]
+    assert (row["succeeded"], row["failed"]) == (1, 1)
+    assert 'data-testid="operations-poll"' in member_page.content.decode()
