@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.views import flash_errors
+from core.views import flash_errors, flash_form_errors
 from robots.monitoring import selectors, services
 from robots.monitoring.forms import AlertBulkForm, AlertFilterForm
 from tenants.views import SiteView
@@ -58,9 +58,7 @@ class AlertBulkView(SiteView):
         form = bulk_form(request, request.POST)
         back = redirect(f"{reverse('alerts')}?{request.GET.urlencode()}")
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
             return back
         alerts = list(form.cleaned_data["alerts"])
         try:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.views import apply_errors
+from core.views import apply_errors, flash_form_errors
 from robots.workitems import selectors, services
 from robots.workitems.forms import (
     BulkActionForm,
@@ -160,9 +160,7 @@ class QueueBulkView(WorkItemsView):
         form = QueueBulkForm(request.POST)
         back = redirect(f"{reverse('workitems:queue_detail', args=[pk])}?{request.GET.urlencode()}")
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
             return back
         chosen = [WorkItem(pk=pk) for pk in form.cleaned_data["items"]]
         try:
@@ -275,9 +273,7 @@ class ManualHandlingView(WorkItemsView):
     def post(self, request):
         form = BulkActionForm(request.POST, organisation=request.tenant)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
             return redirect(request.get_full_path())
         items = list(WorkItem.objects.filter(pk__in=form.cleaned_data["items"]))
         missing = set(form.cleaned_data["items"]) - {item.pk for item in items}

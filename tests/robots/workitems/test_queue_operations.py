@@ -59,7 +59,7 @@ def test_staff_try_handed_back_items_again_in_bulk(aarhus, queue, staff, staff_c
     with schema_context(aarhus.schema_name):
         retried = WorkItem.objects.get(pk=first.pk)
         assert retried.status == Status.NEW and retried.attempts == 0 and not retried.outcome
-        assert retried.events.last().message == "Tried again"
+        assert retried.events.last().message == "Prøvet igen"  # the site speaks Danish
         # A new item cannot be tried again: nothing changes, the reason is shown.
     staff_client.post(
         f"/queues/{queue.pk}/items/bulk/", {"items": [new.pk, second.pk], "action": "retry"}
@@ -77,7 +77,7 @@ def test_a_mixed_choice_is_refused_whole(aarhus, queue, staff_client):
         f"/queues/{queue.pk}/items/bulk/", {"items": [handed.pk, new.pk], "action": "retry"}
     )
     messages = [str(message) for message in response.wsgi_request._messages]
-    assert messages == ["Only items a robot handed back can be tried again, not L-2."]
+    assert messages == ["Kun opgaver, en robot har sendt tilbage, kan prøves igen, ikke L-2."]
     assert in_schema(aarhus, WorkItem.objects.get, pk=handed.pk).status == Status.BUSINESS_EXCEPTION
 
 
