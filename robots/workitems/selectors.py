@@ -1,7 +1,7 @@
 """Reads of work queues and items. The member's schema is the scope: the request's site
 (or the task's schema) chose it, so another member's items are simply not there."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import (
@@ -15,6 +15,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -73,6 +74,36 @@ def queues_with_sla(now=None) -> QuerySet[WorkQueue]:
             filter=unfinished & Q(items__deadline__gte=now, items__deadline__lte=warning),
         ),
     )
+
+
+TREND_DAYS = 14
+
+
+def daily_trend(now=None, days: int = TREND_DAYS) -> dict:
+    """Items added and finished per queue and day (Danish dates) over the last ``days`` days,
+    in two queries: ``{"days": [date, …], "queues": {queue id: {"added": [n, …],
+    "finished": [n, …]}}}``, a count for every day."""
+    today = timezone.localdate(now or timezone.now())
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    dates = [first + timedelta(days=offset) for offset in range(days)]
+    index = {day: position for position, day in enumerate(dates)}
+    trend: dict[int, dict[str, list[int]]] = {}
+    for field, key in (("created_at", "added"), ("finished_at", "finished")):
+        rows = (
+            WorkItem.objects.filter(**{f"{field}__gte": start})
+            .annotate(day=TruncDate(field))
+            .order_by()
+            .values("queue_id", "day")
+            .annotate(count=Count("pk"))
+        )
+        for row in rows:
+            counts = trend.setdefault(
+                row["queue_id"], {"added": [0] * days, "finished": [0] * days}
+            )
+            if row["day"] in index:
+                counts[key][index[row["day"]]] = row["count"]
+    return {"days": dates, "queues": trend}
 
 
 def queue(pk) -> WorkQueue:

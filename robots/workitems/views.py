@@ -184,12 +184,29 @@ class QueueSlaView(WorkItemsView):
     past the SLA, deadlines past or due soon."""
 
     def get(self, request):
+        queues = list(selectors.queues_with_sla())
+        trend = selectors.daily_trend()
+        empty = [0] * len(trend["days"])
+        chart = {
+            "days": [day.strftime("%d.%m") for day in trend["days"]],
+            "labels": {"added": _("Added"), "finished": _("Finished")},
+            "queues": {
+                str(queue.pk): trend["queues"].get(queue.pk, {"added": empty, "finished": empty})
+                for queue in queues
+            },
+        }
+        for queue in queues:
+            counts = chart["queues"][str(queue.pk)]
+            queue.added_in_trend = sum(counts["added"])
+            queue.finished_in_trend = sum(counts["finished"])
         return render(
             request,
             "workitems/queue_sla.html",
             {
-                "queues": selectors.queues_with_sla(),
+                "queues": queues,
                 "warning_hours": settings.ROBOTS_DEADLINE_WARNING_HOURS,
+                "chart": chart,
+                "trend_days": len(trend["days"]),
             },
         )
 

@@ -177,3 +177,19 @@ def test_the_sla_page_costs_the_same_queries_however_many_queues(aarhus, make_qu
     few = _queries(staff_client, "/queues/sla/")
     grow()
     assert _queries(staff_client, "/queues/sla/") == few
+
+
+def test_the_sla_page_draws_each_queues_trend_of_the_last_two_weeks(aarhus, queue, staff_client):
+    now = timezone.now()
+    with schema_context(aarhus.schema_name):
+        for days_ago in (0, 0, 3, 20):
+            item = services.add_item(queue, payload={"lejemål": "12-1"})
+            WorkItem.objects.filter(pk=item.pk).update(created_at=now - timedelta(days=days_ago))
+        WorkItem.objects.filter(pk=item.pk).update(status=Status.DONE, finished_at=now)
+    page = staff_client.get("/queues/sla/")
+    counts = page.context["chart"]["queues"][str(queue.pk)]
+    assert len(counts["added"]) == 14 and sum(counts["added"]) == 3
+    assert counts["added"][-1] == 2 and counts["added"][-4] == 1
+    assert counts["finished"][-1] == 1
+    body = page.content.decode()
+    assert f'data-queue-trend="{queue.pk}"' in body and 'id="queue-trend-data"' in body
