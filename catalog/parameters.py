@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 
+from core.views import apply_errors
+
 NON_FIELD = "__all__"
 
 
@@ -123,3 +125,33 @@ def from_form(schema: dict, cleaned_data: dict) -> dict:
             value = value.isoformat()
         parameters[name] = value
     return parameters
+
+
+class ParameterFormMixin:
+    """Adds one field per parameter of the robot's JSON Schema (``param_<name>``)."""
+
+    def add_parameter_fields(self, schema: dict) -> None:
+        self.schema = schema
+        self.fields.update(form_fields(schema))
+
+    @property
+    def parameter_fields(self):
+        return [field for field in self if field.name.startswith("param_")]
+
+    @property
+    def other_fields(self):
+        return [field for field in self if not field.name.startswith("param_")]
+
+    def parameters(self) -> dict:
+        return from_form(self.schema, self.cleaned_data)
+
+    def apply_parameter_errors(self, error: ValidationError) -> None:
+        """Show a service's refusal on the form: the services name a parameter as the schema
+        does (``name``, or ``parameters.name`` for a run's), the form prefixes it ``param_``."""
+        if hasattr(error, "error_dict"):
+            fields = {}
+            for key, value in error.error_dict.items():
+                name = key.removeprefix("parameters.")
+                fields[f"param_{name}" if f"param_{name}" in self.fields else key] = value
+            error = ValidationError(fields)
+        apply_errors(self, error)

@@ -39,7 +39,9 @@ urlpatterns = [
         name="deployment_resume",
     ),
     path("jobs/", robots_views.JobListView.as_view(), name="jobs"),
+    path("jobs/export/", robots_views.JobExportView.as_view(), name="jobs_export"),
     path("jobs/<int:pk>/", robots_views.JobDetailView.as_view(), name="job_detail"),
+    path("jobs/<int:pk>/retry/", robots_views.JobRetryView.as_view(), name="job_retry"),
     path("jobs/<int:pk>/log/", robots_views.JobLogView.as_view(), name="job_log"),
     path(
         "jobs/<int:pk>/artifacts/<int:artifact_pk>/",

@@ -13,8 +13,10 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -42,6 +44,23 @@ def safe_cell(value):
 def plain_cell(value) -> str:
     if value is None:
         return ""
+    return str(value)
+
+
+def danish_cell(value) -> str:
+    """A number, amount, date or time as Danish Excel reads it: decimal comma without
+    thousands dots, dates as dd.mm.yyyy, times in Danish time."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        places = max(2, -value.normalize().as_tuple().exponent)
+        return f"{value:.{places}f}".replace(".", ",")
+    if isinstance(value, float):
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M:%S")
+    if hasattr(value, "strftime"):
+        return value.strftime("%d.%m.%Y")
     return str(value)
 
 

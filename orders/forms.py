@@ -1,9 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog import parameters
+from catalog.parameters import ParameterFormMixin
 from orders import selectors
 from orders.models import Order
+from robots.forms import ScheduleFieldsMixin
 from robots.schedules import validate_cron
 from tenants import selectors as tenants_selectors
 
@@ -13,26 +14,7 @@ class VersionChoiceField(forms.ModelChoiceField):
         return obj.version
 
 
-class ParameterFormMixin:
-    """Adds one field per parameter of the robot's JSON Schema (``param_<name>``)."""
-
-    def add_parameter_fields(self, schema: dict) -> None:
-        self.schema = schema
-        self.fields.update(parameters.form_fields(schema))
-
-    @property
-    def parameter_fields(self):
-        return [field for field in self if field.name.startswith("param_")]
-
-    @property
-    def other_fields(self):
-        return [field for field in self if not field.name.startswith("param_")]
-
-    def parameters(self) -> dict:
-        return parameters.from_form(self.schema, self.cleaned_data)
-
-
-class OrderForm(ParameterFormMixin, forms.Form):
+class OrderForm(ParameterFormMixin, ScheduleFieldsMixin, forms.Form):
     robot_version = VersionChoiceField(label=_("Version"), queryset=None, empty_label=None)
     process_owner = forms.ModelChoiceField(
         label=_("Process owner"),
@@ -58,9 +40,10 @@ class OrderForm(ParameterFormMixin, forms.Form):
             organisation
         )
         self.add_parameter_fields(robot.parameters_schema)
+        self.add_schedule_fields(self.initial.get("proposed_schedule", ""))
 
 
-class ConfigureForm(ParameterFormMixin, forms.Form):
+class ConfigureForm(ParameterFormMixin, ScheduleFieldsMixin, forms.Form):
     robot_version = VersionChoiceField(label=_("Version"), queryset=None, empty_label=None)
     proposed_schedule = forms.CharField(
         label=_("Schedule (cron)"), required=False, validators=[validate_cron]
@@ -74,6 +57,7 @@ class ConfigureForm(ParameterFormMixin, forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["robot_version"].queryset = selectors.orderable_versions(order.robot)
         self.add_parameter_fields(order.robot.parameters_schema)
+        self.add_schedule_fields(order.proposed_schedule)
 
 
 class ActionForm(forms.Form):

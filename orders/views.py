@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from catalog import selectors as catalog_selectors
 from catalog.models import Robot
 from core import audit
-from core.views import apply_errors, flash_errors
+from core.views import flash_errors
 from orders import selectors, services
 from orders.forms import ActionForm, CommentForm, ConfigureForm, OrderForm
 from orders.models import Order
@@ -32,18 +32,6 @@ def history_of(order: Order) -> list:
         if event.changes.get("reason"):
             event.label = f"{event.label} ({event.changes['reason']})"
     return events
-
-
-def apply_parameter_errors(form, error: ValidationError) -> None:
-    """The services name parameters as the schema does; the form prefixes them."""
-    if hasattr(error, "error_dict"):
-        error = ValidationError(
-            {
-                (f"param_{key}" if f"param_{key}" in form.fields else key): value
-                for key, value in error.error_dict.items()
-            }
-        )
-    apply_errors(form, error)
 
 
 class OrderCreateView(SiteView):
@@ -78,7 +66,7 @@ class OrderCreateView(SiteView):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                apply_parameter_errors(form, error)
+                form.apply_parameter_errors(error)
             else:
                 messages.success(request, _("Thank you. Your order now awaits internal approval."))
                 return redirect("orders:order_detail", pk=order.pk)
@@ -158,7 +146,7 @@ class OrderConfigureView(SiteView):
                     proposed_schedule=form.cleaned_data["proposed_schedule"],
                 )
             except ValidationError as error:
-                apply_parameter_errors(form, error)
+                form.apply_parameter_errors(error)
             else:
                 messages.success(request, _("The configuration is saved."))
                 return redirect("orders:order_detail", pk=pk)

@@ -1,10 +1,13 @@
 """Reads of execution data in ``public``, scoped to the caller's organisation."""
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from robots.models import Deployment, Job, Runner
+from robots.schedules import COPENHAGEN
 from tenants.models import Organisation, hash_secret
 
 
@@ -48,6 +51,41 @@ def jobs_for(organisation: Organisation):
     if organisation.is_office:
         return jobs
     return jobs.filter(organisation=organisation)
+
+
+def filter_jobs(
+    jobs: QuerySet[Job],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    member: Organisation | None = None,
+    deployment: Deployment | None = None,
+    runner: Runner | None = None,
+    trigger: str = "",
+    status: str = "",
+) -> QuerySet[Job]:
+    """The jobs queued in the period (Danish dates, both days included), of the member,
+    deployment and runner, with the trigger and status given; what is not given is not
+    filtered on."""
+    if since:
+        jobs = jobs.filter(queued_at__gte=_start_of(since))
+    if until:
+        jobs = jobs.filter(queued_at__lt=_start_of(until + timedelta(days=1)))
+    if member:
+        jobs = jobs.filter(organisation=member)
+    if deployment:
+        jobs = jobs.filter(deployment=deployment)
+    if runner:
+        jobs = jobs.filter(runner=runner)
+    if trigger:
+        jobs = jobs.filter(trigger=trigger)
+    if status:
+        jobs = jobs.filter(status=status)
+    return jobs
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=COPENHAGEN)
 
 
 def job_for(organisation: Organisation, pk) -> Job:

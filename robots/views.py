@@ -3,15 +3,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core.exports import csv_bytes, danish_cell
 from core.views import apply_errors, flash_errors
 from robots import selectors, services
-from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm
+from robots.forms import DeploymentSettingsForm, JobFilterForm, RunnerForm, RunParametersForm
 from robots.models import Job, Runner
 from robots.runlogs import services as runlogs
 from robots.runlogs.models import JobLogLine
@@ -19,7 +21,8 @@ from robots.services import jobs, runners
 from tenants.permissions import Capability, can, deployment_run_capability
 from tenants.views import SiteView
 
-JOBS_SHOWN = 200
+JOBS_PER_PAGE = 50
+JOBS_EXPORTED = 100_000  # at most, newest first
 DEPLOYMENT_JOBS_SHOWN = 20
 LOG_LINES_SHOWN = 2000
 
@@ -52,10 +55,15 @@ def may_edit_deployments(request) -> bool:
 class DeploymentDetailView(SiteView):
     """A deployment's settings, its latest runs, pause/resume and (office) its limits."""
 
-    def page(self, request, deployment, form=None, status=200):
+    def page(self, request, deployment, form=None, status=200, run_form=None):
         may_edit = may_edit_deployments(request)
         if may_edit and form is None:
             form = DeploymentSettingsForm(instance=deployment)
+        may_run = may_run_deployments(request)
+        if may_run and run_form is None:
+            run_form = RunParametersForm(
+                deployment=deployment, parameters=parameters_of_run(request, deployment)
+            )
         return render(
             request,
             "robots/deployment_detail.html",
@@ -64,9 +72,10 @@ class DeploymentDetailView(SiteView):
                 "jobs": selectors.jobs_for(request.tenant).filter(deployment=deployment)[
                     :DEPLOYMENT_JOBS_SHOWN
                 ],
-                "may_run": may_run_deployments(request),
+                "may_run": may_run,
                 "may_edit": may_edit,
                 "form": form,
+                "run_form": run_form,
             },
             status=status,
         )
@@ -95,6 +104,16 @@ class DeploymentDetailView(SiteView):
         return self.page(request, deployment, form, status=400)
 
 
+def parameters_of_run(request, deployment) -> dict | None:
+    """The effective parameters of the run named by ``?job=`` (to run again with other
+    parameters from a run's page), or None for the deployment's own."""
+    job_id = request.GET.get("job", "")
+    if not job_id.isdigit():
+        return None
+    job = selectors.jobs_for(request.tenant).filter(pk=job_id, deployment=deployment).first()
+    return job.effective_parameters if job else None
+
+
 class DeploymentStatusView(SiteView):
     """Pause or resume a deployment (``action`` is ``pause`` or ``resume``)."""
 
@@ -118,33 +137,126 @@ class DeploymentStatusView(SiteView):
 
 
 class RunNowView(SiteView):
+    """ "Kør nu": a run by hand, with the deployment's parameters or (when the form of
+    parameters is posted, ``with_parameters``) with those for this run only."""
+
     def post(self, request, pk):
         deployment = selectors.deployment_for(request.tenant, pk)
         if not may_run_deployments(request):
             messages.error(request, _("You may not start runs."))
             return redirect("deployments")
+        parameters = None
+        if request.POST.get("with_parameters"):
+            form = RunParametersForm(request.POST, deployment=deployment)
+            if not form.is_valid():
+                return DeploymentDetailView().page(request, deployment, status=400, run_form=form)
+            chosen = form.parameters()
+            parameters = {
+                name: value
+                for name, value in chosen.items()
+                if deployment.parameters.get(name) != value
+            }
         try:
             job = jobs.enqueue(
-                deployment=deployment, trigger=Job.Trigger.MANUAL, actor=request.user
+                deployment=deployment,
+                trigger=Job.Trigger.MANUAL,
+                actor=request.user,
+                parameters=parameters,
             )
         except ValidationError as error:
-            flash_errors(request, error)
-            return redirect("deployments")
+            if parameters is None:
+                flash_errors(request, error)
+                return redirect("deployments")
+            form.apply_parameter_errors(error)
+            return DeploymentDetailView().page(request, deployment, status=400, run_form=form)
         messages.success(request, _("The run is queued."))
         return redirect("job_detail", pk=job.pk)
 
 
+def filtered_jobs(request) -> tuple[JobFilterForm, object]:
+    form = JobFilterForm(request.GET, site=request.tenant)
+    return form, selectors.filter_jobs(selectors.jobs_for(request.tenant), **form.filters())
+
+
 class JobListView(SiteView):
+    """Runs, newest first, filtered and paged; the same filters export as CSV."""
+
     def get(self, request):
-        form = JobFilterForm(request.GET)
-        job_list = selectors.jobs_for(request.tenant)
-        if form.is_valid() and form.cleaned_data["status"]:
-            job_list = job_list.filter(status=form.cleaned_data["status"])
+        form, found = filtered_jobs(request)
+        page = Paginator(found, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
         return render(
             request,
             "robots/job_list.html",
-            {"jobs": job_list[:JOBS_SHOWN], "form": form},
+            {"jobs": page.object_list, "page": page, "query": query.urlencode(), "form": form},
         )
+
+
+class JobExportView(SiteView):
+    """The filtered runs as CSV (Danish Excel: semicolons, decimal comma, BOM)."""
+
+    def get(self, request):
+        _form, found = filtered_jobs(request)
+        office_site = request.tenant.is_office
+        header = [
+            _("Run"),
+            _("Deployment"),
+            *([_("Member")] if office_site else []),
+            _("Trigger"),
+            _("Status"),
+            _("Queued"),
+            _("Started"),
+            _("Finished"),
+            _("Duration (s)"),
+            _("Runner"),
+            _("Attempts"),
+            _("Message"),
+        ]
+        rows = [header]
+        for job in found[:JOBS_EXPORTED].iterator(chunk_size=2000):
+            duration = job.duration_seconds
+            rows.append(
+                [
+                    job.pk,
+                    job.deployment.name,
+                    *([job.organisation.name] if office_site else []),
+                    job.get_trigger_display(),
+                    job.get_status_display(),
+                    job.queued_at,
+                    job.started_at,
+                    job.finished_at,
+                    None if duration is None else round(duration),
+                    job.runner.name if job.runner else "",
+                    job.attempts,
+                    job.message,
+                ]
+            )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(
+            csv_bytes(rows, format_cell=danish_cell), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="koersler-{stamp}.csv"'
+        return response
+
+
+class JobRetryView(SiteView):
+    """Try a failed or cancelled run again (those who may start runs)."""
+
+    def post(self, request, pk):
+        job = selectors.job_for(request.tenant, pk)
+        if not may_run_deployments(request):
+            raise PermissionDenied(_("You may not start runs."))
+        try:
+            retried = jobs.retry(job=job, actor=request.user)
+        except ValidationError as error:
+            flash_errors(request, error)
+            return redirect("job_detail", pk=pk)
+        messages.success(
+            request,
+            _("Run #%(job)s is queued again as #%(new)s.") % {"job": job.pk, "new": retried.pk},
+        )
+        return redirect("job_detail", pk=retried.pk)
 
 
 def log_lines(job: Job, after: int = 0) -> list[JobLogLine]:
@@ -173,6 +285,8 @@ class JobDetailView(SiteView):
                 "last_number": lines[-1].number if lines else 0,
                 "may_stop": request.tenant.is_office
                 and can(request.user, request.tenant, Capability.OPERATE_ROBOTS),
+                "may_run": may_run_deployments(request),
+                "may_retry": job.status in jobs.RETRYABLE,
             },
         )
 

@@ -1,8 +1,9 @@
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from robots.monitoring.models import Alert
-from tenants.models import Organisation
+from tenants.models import Organisation, User
 
 
 class AlertFilterForm(forms.Form):
@@ -15,6 +16,11 @@ class AlertFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("All")), *Alert.Kind.choices]
     )
     member = forms.ChoiceField(label=_("Member"), required=False)
+    assignee = forms.ChoiceField(
+        label=_("Assignee"),
+        required=False,
+        choices=[("", _("All")), ("me", _("Mine")), ("none", _("No one"))],
+    )
 
     def __init__(self, *args, site: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,3 +32,20 @@ class AlertFilterForm(forms.Form):
             ]
         else:
             del self.fields["member"]
+
+
+class AlertBulkForm(forms.Form):
+    """Several alerts at once: acknowledge them or give them to someone (or to no one)."""
+
+    ACTIONS = [("acknowledge", _("Acknowledge")), ("assign", _("Assign to"))]
+
+    alerts = forms.ModelMultipleChoiceField(label=_("Alerts"), queryset=None)
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), required=False, queryset=None, empty_label=_("No one")
+    )
+
+    def __init__(self, *args, alerts: QuerySet[Alert], assignees: QuerySet[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alerts"].queryset = alerts
+        self.fields["assignee"].queryset = assignees

@@ -81,6 +81,15 @@ class Alert(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Who is on it: someone who may handle the alert on the site where it was assigned.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

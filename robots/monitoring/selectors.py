@@ -9,11 +9,13 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import ExtractHour
 from django.http import Http404
 from django.utils import timezone
 
 from robots.models import Deployment, Job
 from robots.monitoring.models import Alert
+from robots.schedules import COPENHAGEN
 from robots.selectors import fleet
 from robots.workitems.models import WorkItem
 from robots.workitems.selectors import queues_with_counts
@@ -27,7 +29,9 @@ MANUAL_ITEMS_SHOWN = 10
 
 def alerts_for(organisation: Organisation) -> QuerySet[Alert]:
     """Every alert on the office console; a member's own on its site."""
-    alerts = Alert.objects.select_related("organisation", "acknowledged_by", "resolved_by")
+    alerts = Alert.objects.select_related(
+        "organisation", "acknowledged_by", "resolved_by", "assignee"
+    )
     if organisation.is_office:
         return alerts
     return alerts.filter(organisation=organisation)
@@ -41,8 +45,15 @@ def alert_for(organisation: Organisation, pk) -> Alert:
 
 
 def filter_alerts(
-    alerts: QuerySet[Alert], *, state: str = "", kind: str = "", member: str = ""
+    alerts: QuerySet[Alert],
+    *,
+    state: str = "",
+    kind: str = "",
+    member: str = "",
+    assignee: str = "",
+    user=None,
 ) -> QuerySet[Alert]:
+    """``assignee`` is ``me`` (given to ``user``), ``none`` (to no one) or empty (all)."""
     if state == "active":
         alerts = alerts.filter(state__in=Alert.ACTIVE)
     elif state in Alert.State.values:
@@ -51,6 +62,10 @@ def filter_alerts(
         alerts = alerts.filter(kind=kind)
     if member:
         alerts = alerts.filter(organisation__slug=member)
+    if assignee == "me":
+        alerts = alerts.filter(assignee=user)
+    elif assignee == "none":
+        alerts = alerts.filter(assignee__isnull=True)
     return alerts
 
 
@@ -164,6 +179,7 @@ def office_dashboard(office: Organisation, now: datetime | None = None) -> dict:
     )
     return {
         "job_counts": job_counts,
+        "runs_by_hour": runs_today_by_hour(office, now),
         "running_jobs": list(
             jobs.filter(status=Job.Status.RUNNING).order_by("started_at", "pk")[:RUNNING_JOBS_SHOWN]
         ),
@@ -177,6 +193,40 @@ def office_dashboard(office: Organisation, now: datetime | None = None) -> dict:
         "alert_counts": alert_counts(office),
         "alerts": list(active_alerts(office)[:ALERTS_SHOWN]),
     }
+
+
+def runs_today_by_hour(organisation: Organisation, now: datetime | None = None) -> list[dict]:
+    """Today's finished runs per hour (Danish time) up to this hour, succeeded and failed
+    counted, in one query: ``hour`` (0–23), ``succeeded``, ``failed``, ``total``."""
+    now = now or timezone.now()
+    today = start_of_today(now)
+    jobs = Job.objects.filter(
+        finished_at__gte=today, status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED]
+    )
+    if not organisation.is_office:
+        jobs = jobs.filter(organisation=organisation)
+    counted = {
+        row["hour"]: row
+        for row in jobs.annotate(hour=ExtractHour("finished_at", tzinfo=COPENHAGEN))
+        .order_by()
+        .values("hour")
+        .annotate(
+            succeeded=Count("pk", filter=Q(status=Job.Status.SUCCEEDED)),
+            failed=Count("pk", filter=Q(status=Job.Status.FAILED)),
+        )
+    }
+    hours = []
+    for hour in range(timezone.localtime(now, COPENHAGEN).hour + 1):
+        row = counted.get(hour, {"succeeded": 0, "failed": 0})
+        hours.append(
+            {
+                "hour": hour,
+                "succeeded": row["succeeded"],
+                "failed": row["failed"],
+                "total": row["succeeded"] + row["failed"],
+            }
+        )
+    return hours
 
 
 def deployments_with_today(organisation: Organisation, now: datetime | None = None):
@@ -230,6 +280,7 @@ def member_dashboard(organisation: Organisation, now: datetime | None = None) ->
             .select_related("queue")
             .order_by("-finished_at", "-pk")[:MANUAL_ITEMS_SHOWN]
         ),
+        "runs_by_hour": runs_today_by_hour(organisation, now),
         "alert_counts": alert_counts(organisation),
         "alerts": list(active_alerts(organisation)[:ALERTS_SHOWN]),
     }

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import audit
 from robots.monitoring.models import Alert
@@ -188,6 +189,85 @@ def acknowledge(*, alert: Alert, actor, site: Organisation) -> Alert:
         organisation=alert.organisation,
     )
     return alert
+
+
+@transaction.atomic
+def acknowledge_many(*, alerts: Sequence[Alert], actor, site: Organisation) -> int:
+    """Acknowledge the open ones of these alerts at once (those already acknowledged or
+    resolved are left as they are); how many were acknowledged. Each is audited."""
+    for alert in alerts:
+        _check(alert, actor, site)
+    now = timezone.now()
+    chosen = Alert.objects.select_for_update(of=("self",)).filter(
+        pk__in=[alert.pk for alert in alerts], state=Alert.State.OPEN
+    )
+    acknowledged = list(chosen.select_related("organisation"))
+    for alert in acknowledged:
+        alert.state = Alert.State.ACKNOWLEDGED
+        alert.acknowledged_at = now
+        alert.acknowledged_by = actor
+    Alert.objects.bulk_update(acknowledged, ["state", "acknowledged_at", "acknowledged_by"])
+    for alert in acknowledged:
+        audit.record(
+            actor=actor,
+            action="monitoring.alert.acknowledged",
+            target=alert,
+            organisation=alert.organisation,
+        )
+    return len(acknowledged)
+
+
+def assignee_choices(site: Organisation):
+    """Who may be given an alert on this site: the people who may handle alerts here (the
+    office's operators, or the member's process owners and administrators)."""
+    roles = [
+        role
+        for role, capabilities in ROLE_CAPABILITIES.items()
+        if (Capability.OPERATE_ROBOTS if site.is_office else Capability.APPROVE_ORDERS)
+        in capabilities
+    ]
+    return User.objects.filter(
+        is_active=True, memberships__organisation=site, memberships__role__in=roles
+    ).order_by("full_name", "email")
+
+
+@transaction.atomic
+def assign(*, alerts: Sequence[Alert], assignee: User | None, actor, site: Organisation) -> int:
+    """Give these alerts to someone who may handle them here (None: to no one); the assignee
+    is told in-app and by e-mail. Resolved alerts keep whom they had. Audited per alert."""
+    for alert in alerts:
+        _check(alert, actor, site)
+    if assignee is not None and not assignee_choices(site).filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            {"assignee": _("%(name)s may not handle alerts here.") % {"name": assignee}}
+        )
+    changed = list(
+        Alert.objects.select_for_update(of=("self",))
+        .filter(pk__in=[alert.pk for alert in alerts], state__in=Alert.ACTIVE)
+        .exclude(assignee=assignee)
+        .select_related("organisation")
+    )
+    for alert in changed:
+        before = alert.assignee_id
+        alert.assignee = assignee
+        audit.record(
+            actor=actor,
+            action="monitoring.alert.assigned",
+            target=alert,
+            organisation=alert.organisation,
+            changes={"assignee": [before, assignee.pk if assignee else None]},
+        )
+    Alert.objects.bulk_update(changed, ["assignee"])
+    if assignee is not None and changed:
+        notifications.notify(
+            recipients=[assignee],
+            organisation=site,
+            message=gettext_noop("%(count)s alerts were given to you."),
+            params={"count": len(changed)},
+            url=f"{ALERTS_PATH}?assignee=me",
+            actor=actor,
+        )
+    return len(changed)
 
 
 @transaction.atomic

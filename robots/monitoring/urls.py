@@ -4,6 +4,7 @@ from robots.monitoring import views
 
 urlpatterns = [
     path("alerts/", views.AlertListView.as_view(), name="alerts"),
+    path("alerts/bulk/", views.AlertBulkView.as_view(), name="alert_bulk"),
     path(
         "alerts/<int:pk>/acknowledge/",
         views.AlertActionView.as_view(action="acknowledge"),

@@ -88,6 +88,36 @@ def enqueue(
     return job
 
 
+RETRYABLE = (Status.FAILED, Status.CANCELLED)
+
+
+@transaction.atomic
+def retry(*, job: Job, actor) -> Job:
+    """Try a failed or cancelled run again: a new job of the same deployment with the same
+    parameters for the run, queued by hand (the deployment must be active). Audited on both
+    jobs: the new one as queued, the old one as retried."""
+    if job.status not in RETRYABLE:
+        raise ValidationError(
+            _("Only a failed or cancelled run can be tried again; #%(job)s is %(status)s.")
+            % {"job": job.pk, "status": job.get_status_display()},
+            code="not_retryable",
+        )
+    retried = enqueue(
+        deployment=job.deployment,
+        trigger=Job.Trigger.MANUAL,
+        actor=actor,
+        parameters=job.parameters or None,
+    )
+    audit.record(
+        actor=actor,
+        action="robots.job.retried",
+        target=job,
+        organisation=job.organisation,
+        changes={"retry": retried.pk},
+    )
+    return retried
+
+
 class UnknownRunner(Exception):
     """No active runner holds the token a claim was made with."""
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.parameters import ParameterFormMixin
 from core.validators import validate_sane_date
 from robots import selectors as robot_selectors
 from robots.workitems.models import PRIORITY_MAX, PRIORITY_MIN, WorkItem, WorkQueue
@@ -58,7 +59,10 @@ class QueueForm(forms.ModelForm):
         return self.cleaned_data["payload_schema"] or None
 
 
-class ItemForm(forms.Form):
+class ItemForm(ParameterFormMixin, forms.Form):
+    """One item by hand. A queue whose payload schema names its fields gets a field for each
+    (as a robot's parameters do on an order) instead of the JSON box."""
+
     reference = forms.CharField(label=_("Reference"), max_length=200, required=False)
     priority = forms.IntegerField(
         label=_("Priority"),
@@ -71,9 +75,27 @@ class ItemForm(forms.Form):
     defer_until = datetime_field(_("Not before"), _("Robots leave the item until then."))
     payload = payload_field()
 
+    def __init__(self, *args, queue: WorkQueue | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        schema = (queue.payload_schema if queue else None) or {}
+        self.schema = schema
+        if schema.get("properties"):
+            del self.fields["payload"]
+            self.add_parameter_fields(schema)
+
     def clean_payload(self):
         payload = self.cleaned_data["payload"]
         return {} if payload is None else payload
+
+    def item_fields(self) -> dict:
+        """What ``services.add_item`` takes: the payload from the schema's fields, if any."""
+        data = {name: self.cleaned_data[name] for name in ("reference", "priority", "deadline")}
+        data["defer_until"] = self.cleaned_data["defer_until"]
+        if "payload" in self.fields:
+            data["payload"] = self.cleaned_data["payload"]
+        else:
+            data["payload"] = self.parameters()
+        return data
 
 
 class UploadForm(forms.Form):
@@ -162,3 +184,12 @@ class HandleForm(forms.Form):
         ]
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class QueueBulkForm(forms.Form):
+    """Items of a queue chosen on its page, and what to do with them."""
+
+    ACTIONS = [("retry", _("Try again")), ("delete", _("Delete"))]
+
+    items = IdsField()
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)

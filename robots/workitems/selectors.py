@@ -1,9 +1,24 @@
 """Reads of work queues and items. The member's schema is the scope: the request's site
 (or the task's schema) chose it, so another member's items are simply not there."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.utils import timezone
 
 from robots.workitems.models import (
     Upload,
@@ -30,6 +45,66 @@ def queues_with_counts() -> QuerySet[WorkQueue]:
             for status in Status.values
         },
     )
+
+
+def queues_with_sla(now=None) -> QuerySet[WorkQueue]:
+    """Every queue with what its SLA asks, in one query: items waiting (new) and in progress,
+    when the oldest unfinished item was added, how many unfinished items are past the
+    queue's SLA (``sla_minutes`` after they were added), and how many have a deadline past or
+    within ``ROBOTS_DEADLINE_WARNING_HOURS``. Unfinished is what the SLA alert counts: not
+    done, resolved or closed (items in manual handling included)."""
+    now = now or timezone.now()
+    unfinished = ~Q(items__status__in=WorkItem.FINISHED)
+    sla_limit = ExpressionWrapper(
+        Value(now) - F("sla_minutes") * Value(timedelta(minutes=1)),
+        output_field=DateTimeField(),
+    )
+    warning = now + timedelta(hours=settings.ROBOTS_DEADLINE_WARNING_HOURS)
+    return queues().annotate(
+        waiting=Count("items", filter=Q(items__status=Status.NEW)),
+        in_progress=Count("items", filter=Q(items__status=Status.IN_PROGRESS)),
+        handed_back=Count("items", filter=Q(items__status__in=WorkItem.HANDED_BACK)),
+        oldest_unfinished=Min("items__created_at", filter=unfinished),
+        past_sla=Count(
+            "items",
+            filter=unfinished & Q(sla_minutes__isnull=False, items__created_at__lt=sla_limit),
+        ),
+        overdue=Count("items", filter=unfinished & Q(items__deadline__lt=now)),
+        due_soon=Count(
+            "items",
+            filter=unfinished & Q(items__deadline__gte=now, items__deadline__lte=warning),
+        ),
+    )
+
+
+TREND_DAYS = 14
+
+
+def daily_trend(now=None, days: int = TREND_DAYS) -> dict:
+    """Items added and finished per queue and day (Danish dates) over the last ``days`` days,
+    in two queries: ``{"days": [date, …], "queues": {queue id: {"added": [n, …],
+    "finished": [n, …]}}}``, a count for every day."""
+    today = timezone.localdate(now or timezone.now())
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    dates = [first + timedelta(days=offset) for offset in range(days)]
+    index = {day: position for position, day in enumerate(dates)}
+    trend: dict[int, dict[str, list[int]]] = {}
+    for field, key in (("created_at", "added"), ("finished_at", "finished")):
+        rows = (
+            WorkItem.objects.filter(**{f"{field}__gte": start})
+            .annotate(day=TruncDate(field))
+            .order_by()
+            .values("queue_id", "day")
+            .annotate(count=Count("pk"))
+        )
+        for row in rows:
+            counts = trend.setdefault(
+                row["queue_id"], {"added": [0] * days, "finished": [0] * days}
+            )
+            if row["day"] in index:
+                counts[key][index[row["day"]]] = row["count"]
+    return {"days": dates, "queues": trend}
 
 
 def queue(pk) -> WorkQueue:

@@ -1,15 +1,17 @@
 """Work queues and manual handling on a member's site. The request's site chose the schema,
 so every read and write here stays inside that member's data."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.exports import csv_bytes
-from core.views import apply_errors
+from core.views import apply_errors, flash_form_errors
 from robots.workitems import selectors, services
 from robots.workitems.forms import (
     BulkActionForm,
@@ -17,6 +19,7 @@ from robots.workitems.forms import (
     ItemFilterForm,
     ItemForm,
     ManualFilterForm,
+    QueueBulkForm,
     QueueForm,
     ResubmitForm,
     UploadForm,
@@ -118,7 +121,8 @@ def render_queue(request, work_queue, item_form=None, upload_form=None, status=2
         "filters": filters,
         "page": page,
         "query": query.urlencode(),
-        "item_form": item_form or ItemForm(),
+        "item_form": item_form or ItemForm(queue=work_queue),
+        "bulk_form": QueueBulkForm(),
         "upload_form": upload_form or UploadForm(),
         "uploads": selectors.uploads_of(work_queue)[:5],
         "can_manage": can(request.user, request.tenant, Capability.MANAGE_QUEUES),
@@ -134,16 +138,76 @@ class QueueDetailView(WorkItemsView):
 class ItemCreateView(WorkItemsView):
     def post(self, request, pk):
         work_queue = selectors.queue(pk)
-        form = ItemForm(request.POST)
+        form = ItemForm(request.POST, queue=work_queue)
         if form.is_valid():
             try:
-                item = services.add_item(work_queue, actor=request.user, **form.cleaned_data)
+                item = services.add_item(work_queue, actor=request.user, **form.item_fields())
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, _("Item %(item)s is added.") % {"item": item})
                 return redirect("workitems:queue_detail", pk=pk)
         return render_queue(request, work_queue, item_form=form, status=400)
+
+
+class QueueBulkView(WorkItemsView):
+    """Items chosen on the queue's page: try them again (anyone who works the queue), or
+    delete them (those who manage queues). Back to the page as it was filtered."""
+
+    def post(self, request, pk):
+        work_queue = selectors.queue(pk)
+        form = QueueBulkForm(request.POST)
+        back = redirect(f"{reverse('workitems:queue_detail', args=[pk])}?{request.GET.urlencode()}")
+        if not form.is_valid():
+            flash_form_errors(request, form)
+            return back
+        chosen = [WorkItem(pk=pk) for pk in form.cleaned_data["items"]]
+        try:
+            if form.cleaned_data["action"] == "delete":
+                if not can(request.user, request.tenant, Capability.MANAGE_QUEUES):
+                    raise PermissionDenied(_("You may not delete items."))
+                count = services.delete_items(work_queue, chosen, actor=request.user)
+                done = _("%(count)s items are deleted.")
+            else:
+                count = services.retry_items(work_queue, chosen, actor=request.user)
+                done = _("%(count)s items are tried again.")
+        except ValidationError as error:
+            flash(request, error)
+        else:
+            messages.success(request, done % {"count": count})
+        return back
+
+
+class QueueSlaView(WorkItemsView):
+    """Each queue against its SLA: waiting, in progress, the oldest unfinished item, items
+    past the SLA, deadlines past or due soon."""
+
+    def get(self, request):
+        queues = list(selectors.queues_with_sla())
+        trend = selectors.daily_trend()
+        empty = [0] * len(trend["days"])
+        chart = {
+            "days": [day.strftime("%d.%m") for day in trend["days"]],
+            "labels": {"added": _("Added"), "finished": _("Finished")},
+            "queues": {
+                str(queue.pk): trend["queues"].get(queue.pk, {"added": empty, "finished": empty})
+                for queue in queues
+            },
+        }
+        for queue in queues:
+            counts = chart["queues"][str(queue.pk)]
+            queue.added_in_trend = sum(counts["added"])
+            queue.finished_in_trend = sum(counts["finished"])
+        return render(
+            request,
+            "workitems/queue_sla.html",
+            {
+                "queues": queues,
+                "warning_hours": settings.ROBOTS_DEADLINE_WARNING_HOURS,
+                "chart": chart,
+                "trend_days": len(trend["days"]),
+            },
+        )
 
 
 class UploadCreateView(WorkItemsView):
@@ -237,9 +301,7 @@ class ManualHandlingView(WorkItemsView):
     def post(self, request):
         form = BulkActionForm(request.POST, organisation=request.tenant)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            flash_form_errors(request, form)
             return redirect(request.get_full_path())
         items = list(WorkItem.objects.filter(pk__in=form.cleaned_data["items"]))
         missing = set(form.cleaned_data["items"]) - {item.pk for item in items}

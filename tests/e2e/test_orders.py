@@ -63,7 +63,9 @@ def test_member_orders_a_robot_and_the_office_activates_it(
     page.click("[data-testid=order-robot]")
     page.wait_for_load_state()
     page.fill("#id_param_mailbox", "ikke-en-adresse")
-    page.fill("#id_proposed_schedule", "0 6 * * 1-5")
+    # A schedule as a caseworker says it, not as cron.
+    page.select_option("#id_schedule_frequency", "weekdays")
+    page.fill("#id_schedule_time", "06:00")
     page.click("[data-testid=order-form] button[type=submit]")
     page.wait_for_load_state()
     assert page.locator("#id_param_mailbox_error").count() == 1  # field-level error
@@ -75,6 +77,9 @@ def test_member_orders_a_robot_and_the_office_activates_it(
     page.wait_for_load_state()
     order = Order.objects.get()
     assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "submitted"
+    assert order.proposed_schedule == "0 6 * * 1-5"
+    schedule = page.locator("[data-testid=order-schedule]").inner_text()
+    assert schedule.startswith("Kl 06:00, mandag til og med fredag")
 
     page.context.clear_cookies()
     sign_in(page, site_url(aarhus, "/accounts/login/"), "per@aarhus.dk")
@@ -97,6 +102,6 @@ def test_member_orders_a_robot_and_the_office_activates_it(
     rows = page.locator("[data-testid=deployment-table] tbody tr[data-deployment]")
     assert rows.count() == 1
     assert "Svar på lejetilbud" in rows.first.inner_text()
-    assert "0 6 * * 1-5" in rows.first.inner_text()
+    assert "Kl 06:00, mandag til og med fredag" in rows.first.inner_text()
     order.refresh_from_db()
     assert order.deployment.parameters == {"mailbox": "lejetilbud@aarhus.dk", "reply_days": 5}

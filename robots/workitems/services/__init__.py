@@ -8,6 +8,7 @@ history.
 ``from robots.workitems import services`` gives the public names of all of them.
 """
 
+from robots.workitems.services.bulk import delete_items, retry_items
 from robots.workitems.services.common import Status, payload_problems
 from robots.workitems.services.handling import assign, close, resolve, resubmit
 from robots.workitems.services.items import BulkResult, ItemRow, add_item, add_items_bulk
@@ -51,6 +52,7 @@ __all__ = [
     "close",
     "create_output",
     "create_queue",
+    "delete_items",
     "enqueue_queue_triggers",
     "give_back_first_input",
     "payload_problems",
@@ -62,6 +64,7 @@ __all__ = [
     "reserve_next",
     "resolve",
     "resubmit",
+    "retry_items",
     "save_output_payload",
     "save_payload_by_robot",
     "update_queue",
