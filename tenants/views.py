@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import errors
 from core.views import apply_errors
 from tenants import selectors, services
 from tenants.forms import (
@@ -25,7 +26,10 @@ from tenants.services import notifications as notifications_service
 
 
 def unknown_host(request):
-    """No organisation answers on this host: a plain 404, never an error page."""
+    """No organisation answers on this host: a plain 404, never an error page; under /api/
+    the API's JSON error body, as every other API answer."""
+    if errors.is_api(request):
+        return errors.page_not_found(request)
     return render(request, "404.html", status=404)
 
 

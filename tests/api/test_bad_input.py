@@ -152,6 +152,14 @@ def test_unknown_api_paths_answer_json_and_pages_answer_html(member_api, aarhus,
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
+def test_a_host_no_organisation_answers_on_gets_json_under_the_api(aarhus):
+    stranger = Client(HTTP_HOST="ingen.localhost")
+    response = stranger.put("/api/v1/robocorp/json-v1/workspaces/w/workitems/1/data", "{}")
+    assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+    response = stranger.get("/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
 # --- who asks -------------------------------------------------------------------------------
 
 
