@@ -49,6 +49,9 @@ NOT_FOLLOWED = ("/static/", "/i18n/", "/accounts/logout/", "/api/v1/", "/api/sch
 SLOW_DOWNLOAD = re.compile(r"pdf|report", re.IGNORECASE)
 # A number with a thousands separator: a dot or comma between digits, then exactly 3 digits.
 GROUPED = re.compile(r"\d[.,\u00a0]\d{3}(?!\d)")
+# An amount in a money field, shown as typed ("160.000,00"): billing.forms.KronerField reads
+# it back the Danish way, so it is no identifier.
+DANISH_AMOUNT = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+")
 # Attributes software reads back: a grouped number in them is a bug.
 MACHINE_ATTRIBUTES = ("href", "action", "value", "src", "for", "id", "name", "hx-get", "hx-post")
 
@@ -98,7 +101,9 @@ def identifiers_localised(page: Page) -> list[str]:
     return [
         f"<{tag} {name}={value!r}>"
         for tag, name, value in page.machine_values
-        if GROUPED.search(value) and not value.startswith(("mailto:", "tel:"))
+        if GROUPED.search(value)
+        and not value.startswith(("mailto:", "tel:"))
+        and not (name == "value" and DANISH_AMOUNT.fullmatch(value))
     ]
 
 
