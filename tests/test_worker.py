@@ -7,6 +7,7 @@ takes another run's messages and no other worker takes ours, whichever broker is
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -34,6 +35,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0
 
 
+TASK_RECEIVED = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] received")
+TASK_ENDED = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] (?:succeeded|raised|retry|rejected)")
+
+
 class Worker:
     def __init__(self, process: subprocess.Popen, log_path: Path):
         self.process = process
@@ -41,6 +46,13 @@ class Worker:
 
     def log(self, start: int = 0) -> str:
         return self.log_path.read_text(errors="replace")[start:]
+
+    def idle(self, start: int = 0) -> bool:
+        """Every task the worker received since ``start`` has ended (succeeded, raised, was
+        retried or rejected)."""
+        log = self.log(start)
+        received = set(TASK_RECEIVED.findall(log))
+        return received <= set(TASK_ENDED.findall(log))
 
     def wait_for(self, condition, timeout: float = TIMEOUT) -> None:
         """Poll ``condition`` until it holds; fail with the worker's log if it never does."""
@@ -118,6 +130,9 @@ def worker(worker_process):
     start = len(worker_process.log())
     yield worker_process
     print(worker_process.log(start)[-6000:])
+    # The test's database is emptied next (TRUNCATE): a task still running would deadlock
+    # with it, so the test ends when the worker has finished what it was sent.
+    worker_process.wait_for(lambda: worker_process.idle(start))
 
 
 def stuck_item(schema_name: str) -> int:
