@@ -61,5 +61,5 @@ bench: install
 	$(PY) -m bench
 
 messages: $(INSTALLED)
-	$(PY) manage.py makemessages --locale da --ignore '.venv/*' --ignore 'node_modules/*'
+	$(PY) manage.py makemessages --locale da --no-location --ignore '.venv/*' --ignore 'node_modules/*'
 	$(PY) manage.py compilemessages --locale da --ignore '.venv/*'

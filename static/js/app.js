@@ -1,6 +1,52 @@
-// Behaviour of every page: Det Fælles Designsystem's components.
+// Behaviour of every page: Det Fælles Designsystem's components, and the confirmation that
+// irreversible actions ask for.
 document.addEventListener("DOMContentLoaded", function () {
   if (window.DKFDS) {
     window.DKFDS.init();
   }
 });
+
+// A form, or the button that submits it, with data-confirm="<what will happen>" is sent only
+// after the user confirms in the page's dialog (#rk-confirm in base.html). The dialog names
+// the consequence and repeats the button's own words on its confirm button; Escape or
+// "Annuller" leaves everything as it was and returns focus to the button. Listening in the
+// capture phase lets the dialog come before htmx's own submit handler.
+document.addEventListener(
+  "submit",
+  function (event) {
+    const form = event.target;
+    const submitter = event.submitter;
+    const text =
+      (submitter && submitter.dataset.confirm) || (form.dataset && form.dataset.confirm);
+    if (!text || form.dataset.confirmed === "yes") {
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    const dialog = document.getElementById("rk-confirm");
+    const accept = dialog.querySelector("[data-confirm-accept]");
+    if (!accept.dataset.defaultLabel) {
+      accept.dataset.defaultLabel = accept.textContent;
+    }
+    dialog.querySelector("#rk-confirm-text").textContent = text;
+    const label = submitter ? submitter.textContent.trim() : "";
+    accept.textContent = label || accept.dataset.defaultLabel;
+    accept.onclick = function () {
+      dialog.close();
+      form.dataset.confirmed = "yes";
+      form.requestSubmit(submitter || undefined);
+      delete form.dataset.confirmed;
+    };
+    dialog.querySelector("[data-confirm-cancel]").onclick = function () {
+      dialog.close();
+    };
+    dialog.onclose = function () {
+      if (submitter) {
+        submitter.focus();
+      }
+    };
+    dialog.showModal();
+    accept.focus();
+  },
+  true,
+);
