@@ -75,6 +75,7 @@ SHARED_APPS = [
     "robots.monitoring",
     "billing",
     "insight",
+    "members",
     "demo",
 ]
 # Apps whose tables live in every member's schema: the data the member controls (GDPR).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("v1/me/", tenants_api.CurrentUserView.as_view(), name="api-me"),
     path("v1/key-figures/", tenants_api.KeyFigureListView.as_view(), name="api-key-figures"),
     path("v1/billing/", include("billing.api_urls")),
+    path("v1/members/", include("members.api_urls")),
     path("v1/", include("catalog.api_urls")),
     path("v1/", include("intake.api_urls")),
     path("v1/", include("orders.api_urls")),

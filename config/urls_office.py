@@ -10,6 +10,7 @@ urlpatterns = [
     *common,
     path("billing/stripe/", include("billing.stripe_urls")),
     path("billing/", include("billing.urls")),
+    path("members/", include("members.urls")),
     path("runners/", robots_views.RunnerListView.as_view(), name="runners"),
     path("runners/<int:pk>/token/", robots_views.RunnerTokenView.as_view(), name="runner_token"),
     path("jobs/<int:pk>/stop/", robots_views.JobStopView.as_view(), name="job_stop"),

@@ -1,0 +1,4 @@
+"""Office console pages of the member lifecycle (mounted at /members/)."""
+
+app_name = "members"
+urlpatterns = []
