@@ -1,0 +1,3 @@
+"""A member's data: exports and erasure receipts."""
+
+__all__ = []

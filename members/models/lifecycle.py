@@ -1,0 +1,3 @@
+"""Joining and leaving the partnership."""
+
+__all__ = []
