@@ -356,3 +356,33 @@ def test_a_draft_cannot_be_credited_and_others_may_not(
     member_finance = make_user("okonomi@aarhus.dk", aarhus, Role.FINANCE)
     assert site_client(aarhus, member_finance).get("/billing/credit-notes/").status_code == 404
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 0
+
+
+def test_irreversible_finance_actions_name_their_consequence(
+    office, aarhus, odense, finance, site_client
+):
+    services.create_rate_card(
+        name="Takster 2025", valid_from=date(2025, 1, 1), robot_minute_price=2, staff_hour_price=800
+    )
+    period = services.get_period(MARCH)
+    services.create_cost_pool(period=period, name="Løn", amount_ore=100_000_00, key="equal")
+    client = site_client(office, finance)
+    page = client.get(f"/billing/periods/{period.pk}/").content.decode()
+    assert (
+        'data-confirm="Perioden 2025-03 lukkes: fakturaerne beregnes og nummereres og kan ikke'
+        ' ændres bagefter."' in page
+    )
+    assert (
+        'data-confirm="Omkostningspuljen Løn (100.000,00 kr) slettes og fordeles ikke længere'
+        ' på fakturaerne for 2025-03."' in page
+    )
+    services.preview_period(period)  # two draft invoices, one per member
+    page = client.get(f"/billing/periods/{period.pk}/").content.decode()
+    assert (
+        "Perioden 2025-03 lukkes: 2 fakturaer (ved sidste forhåndsvisning) nummereres og kan"
+        " ikke ændres bagefter." in page
+    )
+    english = client.get(f"/billing/periods/{period.pk}/", **EN).content.decode()
+    assert "The period 2025-03 will be closed: 2 invoices (as at the last preview)" in english
+    cards = client.get("/billing/rate-cards/").content.decode()
+    assert "Takster 2025 slutter på den sidste dag, du har angivet, og kan ikke gøres" in cards
