@@ -346,6 +346,14 @@ def _credited_so_far(invoice: Invoice) -> tuple[set[int], int, int]:
     )
 
 
+def credit_note_vat(subtotal: int, rate, credited_subtotal: int, credited_vat: int) -> int:
+    """The VAT of a credit note of ``subtotal`` øre: the invoice's rule (``rate``, half-up)
+    applied to everything credited of the invoice so far, less the VAT of its earlier credit
+    notes. So the credit notes of an invoice add up to its VAT exactly once all of it is
+    credited, never to more, and each is within an øre of its own subtotal × rate."""
+    return round_half_up((credited_subtotal + subtotal) * rate) - credited_vat
+
+
 def _lines_to_credit(invoice: Invoice, line_ids, credited: set[int]) -> list[InvoiceLine]:
     """The chosen lines of the invoice (every line not yet credited when none are named);
     refused, naming them, for lines of another invoice or lines already credited."""
@@ -410,7 +418,7 @@ def credit_invoice(
     credited, credited_subtotal, credited_vat = _credited_so_far(invoice)
     chosen = _lines_to_credit(invoice, lines, credited)
     subtotal = sum(line.amount_ore for line in chosen)
-    vat = round_half_up((credited_subtotal + subtotal) * invoice.vat_rate) - credited_vat
+    vat = credit_note_vat(subtotal, invoice.vat_rate, credited_subtotal, credited_vat)
     period = open_period_for(add_months(invoice.period.month, 1))
     counter = BillingSettings.objects.select_for_update().get(pk=billing_settings().pk)
     note = Invoice.objects.create(
