@@ -259,7 +259,7 @@ class CreditNoteForm(forms.Form):
         error_messages={"required": _("Give the reason for the correction.")},
     )
     corrected_amount = KronerField(
-        label=_("Corrected amount to bill, kr excl. VAT (optional)"),
+        label=_("Corrected amount to bill, kr excl. VAT"),
         required=False,
         min_value=0,
         max_digits=14,
