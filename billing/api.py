@@ -15,6 +15,7 @@ from billing.models import CostPool, Invoice, Period, RateCard, UsageEntry
 from billing.serializers import (
     CostPoolSerializer,
     CostPoolUpdateSerializer,
+    CreditNoteRequestSerializer,
     InvoiceSerializer,
     PeriodSerializer,
     PreviewSerializer,
@@ -143,16 +144,34 @@ class CostPoolViewSet(viewsets.ModelViewSet):
 
 
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Invoices and credit notes with their lines: a member its own, the office all."""
+    """Invoices and credit notes with their lines: a member its own, the office all. The
+    office's finance staff credit a closed invoice."""
 
     serializer_class = InvoiceSerializer
-    permission_classes = [HasCapability]
+    permission_classes = [HasCapability, FinanceWrites]
     required_capability = Capability.VIEW_BILLING
     queryset = Invoice.objects.none()
     filterset_fields = ["kind"]
 
     def get_queryset(self):
         return selectors.invoices_for(self.request.tenant)
+
+    @extend_schema(request=CreditNoteRequestSerializer, responses={201: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def credit(self, request, pk=None):
+        """Issue a numbered credit note for a closed invoice, all of it or some lines, with
+        the reason; the corrected amount (``rebill_ore``, before VAT) is billed in the next
+        open month. Refused (400, nothing saved) for a draft or a credit note, an empty
+        reason, lines of another invoice or lines already credited."""
+        serializer = CreditNoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note, _adjustment = services.credit_invoice(
+            self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            InvoiceSerializer(selectors.invoices_for(request.tenant).get(pk=note.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class UsageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import selectors
 from billing.models import CostPool, KeyKind, RateCard
-from billing.money import format_number, kroner_to_ore, parse_danish_number
+from billing.money import format_kr, format_number, kroner_to_ore, parse_danish_number
 from core.validators import validate_sane_date
 from tenants.models import KeyFigure, Organisation
 
@@ -239,3 +239,50 @@ class TimeEntryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = selectors.billable_members()
+
+
+class CreditNoteForm(forms.Form):
+    """What to credit of a closed invoice: its lines not yet credited (all ticked at
+    first), the reason, and the corrected amount to bill in the next open month."""
+
+    lines = forms.TypedMultipleChoiceField(
+        label=_("Lines to credit"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one line to credit.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Printed on the credit note and on the adjustment."),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for the correction.")},
+    )
+    corrected_amount = KronerField(
+        label=_("Corrected amount to bill, kr excl. VAT"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, invoice, credited: dict[int, int], next_month: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        open_lines = [line for line in invoice.lines.all() if line.position not in credited]
+        self.fields["lines"].choices = [
+            (line.pk, f"{line.position}. {line.description} ({format_kr(line.amount_ore)})")
+            for line in open_lines
+        ]
+        self.fields["lines"].initial = [line.pk for line in open_lines]
+        self.fields["corrected_amount"].help_text = _(
+            "Billed as an adjustment on the member's invoice for %(month)s. Leave it empty "
+            "when nothing more is owed."
+        ) % {"month": next_month}
+
+    def service_fields(self) -> dict:
+        amount = self.cleaned_data["corrected_amount"]
+        return {
+            "lines": self.cleaned_data["lines"],
+            "reason": self.cleaned_data["reason"],
+            "rebill_ore": None if amount is None else kroner_to_ore(amount),
+        }

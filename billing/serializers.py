@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from billing.models import (
@@ -105,6 +106,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
+            "id",
             "position",
             "kind",
             "description",
@@ -143,6 +145,33 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "lines",
         ]
         read_only_fields = fields
+
+
+class CreditNoteRequestSerializer(serializers.Serializer):
+    """What to credit of a closed invoice: a reason, the lines (all not yet credited when
+    left out) and the corrected amount to bill in the next open month, if any."""
+
+    reason = serializers.CharField(
+        max_length=300,
+        help_text="Why the invoice is corrected; printed on the credit note.",
+        error_messages={
+            "blank": _("Give the reason for the correction."),
+            "required": _("Give the reason for the correction."),
+        },
+    )
+    lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        help_text="Ids of the invoice's lines to credit; left out: every line not yet credited.",
+    )
+    rebill_ore = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=10**14,
+        help_text="The corrected amount in øre before VAT, billed as an adjustment on the "
+        "member's invoice in the next open month; left out when nothing more is owed.",
+    )
 
 
 class UsageEntrySerializer(serializers.ModelSerializer):

@@ -39,6 +39,13 @@ urlpatterns = [
     path("periods/<int:pk>/pools/new/", views.CostPoolCreateView.as_view(), name="pool_create"),
     path("pools/<int:pk>/", views.CostPoolEditView.as_view(), name="pool_edit"),
     path("pools/<int:pk>/delete/", views.CostPoolDeleteView.as_view(), name="pool_delete"),
+    path("credit-notes/", views.CreditNoteListView.as_view(), name="credit_note_list"),
+    path(
+        "credit-notes/<int:pk>.<str:kind>",
+        downloads.CreditNoteDownloadView.as_view(),
+        name="download_credit_note",
+    ),
+    path("invoices/<int:pk>/credit/", views.CreditInvoiceView.as_view(), name="credit_invoice"),
     path("rate-cards/", views.RateCardListView.as_view(), name="rate_card_list"),
     path("rate-cards/<int:pk>/end/", views.RateCardEndView.as_view(), name="rate_card_end"),
     path("key-figures/", views.KeyFigureListView.as_view(), name="key_figure_list"),

@@ -46,7 +46,8 @@ def context(invoice: Invoice, lines, office: Organisation) -> dict:
         "member": invoice.organisation,
         "period": (invoice.credits or invoice).period.label,
         "issued_on": danish_date(invoice.issued_on),
-        "due_on": danish_date(invoice.due_on),
+        # A credit note has no due date: nothing is paid on it.
+        "due_on": danish_date(invoice.due_on) if invoice.due_on else "",
         "credits": invoice.credits,
         "payment": payment(invoice, office),
         "lines": [

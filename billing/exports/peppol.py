@@ -229,7 +229,10 @@ def document(invoice: Invoice, *, office: Organisation) -> bytes:
     _customer(root, invoice.organisation)
     payment_means(root, invoice, office)
     terms = _cac(root, "PaymentTerms")
-    _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
+    if invoice.due_on is None:  # a credit note: nothing to pay, no due date
+        _cbc(terms, "Note", f"Krediterer faktura {invoice.credits.number}")
+    else:
+        _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
     tax_total = _cac(root, "TaxTotal")
     _amount(tax_total, "TaxAmount", invoice.vat_ore)
     subtotal = _cac(tax_total, "TaxSubtotal")

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         items = workitems_demo.load()
         pools = billing_demo.load()
         history = insight_demo.load()
+        credit_note = billing_demo.add_credit_note()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -35,4 +36,9 @@ class Command(BaseCommand):
         if history:
             self.stdout.write(
                 f"Added half a year of run history and closed {history} months of billing."
+            )
+        if credit_note:
+            self.stdout.write(
+                f"Credited a line of invoice no. {credit_note.credits.number} with credit note"
+                f" no. {credit_note.number}."
             )
