@@ -145,18 +145,35 @@ def fingerprint() -> dict:
     }
 
 
+def places(value, path=()) -> list[tuple]:
+    """Every place in a JSON value: the path of keys and indexes to each member."""
+    if isinstance(value, dict):
+        children = value.items()
+    elif isinstance(value, list):
+        children = enumerate(value)
+    else:
+        return []
+    found = []
+    for key, child in children:
+        found += [(*path, key), *places(child, (*path, key))]
+    return found
+
+
 @st.composite
 def bodies(draw, valid: dict):
-    """Arbitrary JSON, or a valid body with some of its fields (or theirs) replaced."""
+    """Arbitrary JSON, or a valid body with one to three of its values, at any depth (a
+    field, a tier's price, a member's percentage), replaced by arbitrary JSON."""
     if not valid or draw(st.booleans()):
         return draw(ANY_JSON)
     body = json.loads(json.dumps(valid))
-    for name in draw(st.lists(st.sampled_from(sorted(body)), min_size=1, max_size=3)):
-        value = body[name]
-        if isinstance(value, list) and value and isinstance(value[0], dict) and draw(st.booleans()):
-            value[0][draw(st.sampled_from(sorted(value[0])))] = draw(ANY_JSON)
-        else:
-            body[name] = draw(ANY_JSON)
+    for path in draw(st.lists(st.sampled_from(places(body)), min_size=1, max_size=3)):
+        parent = body
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = draw(ANY_JSON)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier replacement removed this place
     return body
 
 
