@@ -20,12 +20,13 @@ from tenants.models import Organisation
 @dataclass(frozen=True)
 class VatCategory:
     """EN 16931 VAT category (BT-118), rate in percent, exemption reason code and text
-    (BT-121, BT-120; blank for standard-rated)."""
+    (BT-121, BT-120; blank for standard-rated), and what the PDF calls it beside "Moms 0 %"."""
 
     code: str
     percent: Decimal
     exemption_code: str = ""
     exemption_text: str = ""
+    label: str = ""
 
 
 EXEMPT = VatCategory(
@@ -35,6 +36,7 @@ EXEMPT = VatCategory(
     "Momsfritaget, jf. momslovens § 13, stk. 1, nr. 19 (selvstændig gruppe, der alene får "
     "medlemmernes andel af de fælles udgifter godtgjort; momssystemdirektivets art. 132, "
     "stk. 1, litra f)",
+    "momsfritaget",
 )
 NOT_SUBJECT = VatCategory(
     "O",
@@ -42,6 +44,7 @@ NOT_SUBJECT = VatCategory(
     "VATEX-EU-O",
     "Ikke momspligtig: leverandøren er ikke momsregistreret og ydelsen er uden for "
     "momslovens anvendelsesområde",
+    "ikke momspligtig",
 )
 
 
@@ -63,9 +66,9 @@ def vat_category(invoice: Invoice, office: Organisation) -> VatCategory:
     return EXEMPT if vat_registered(office) else NOT_SUBJECT
 
 
-def vat_basis(invoice: Invoice, office: Organisation) -> str:
-    """The legal basis of an invoice without VAT, as its e-invoice states it; blank when
-    VAT is charged."""
+def vat_basis(invoice: Invoice, office: Organisation) -> VatCategory | None:
+    """The category and legal basis of a document without VAT, as its e-invoice states
+    them; None when VAT is charged."""
     if invoice.vat_rate > 0:
-        return ""
-    return (EXEMPT if vat_registered(office) else NOT_SUBJECT).exemption_text
+        return None
+    return EXEMPT if vat_registered(office) else NOT_SUBJECT

@@ -89,6 +89,7 @@ def test_an_office_outside_vat_sends_not_subject_to_vat(partnership, tmp_path):
     assert (outside["ID"], outside["TaxExemptionReasonCode"]) == ("O", "VATEX-EU-O")
     assert "Ikke momspligtig" in outside["TaxExemptionReason"]
     text = " ".join(pages_text(pdf.document(exempt, office=office)))
+    assert "Moms 0 % (ikke momspligtig)" in text
     assert "Ikke momspligtig: leverandøren er ikke momsregistreret" in text
     assert SECTION_13 not in text
 
