@@ -117,8 +117,9 @@ class RateCard(models.Model):
         choices=Rounding.choices,
         default=Rounding.PER_STARTED_MINUTE,
     )
-    # Graduated tiers for robot minutes at the default price, per member and month:
-    # [{"up_to": 1000, "price": "1.00"}, {"up_to": null, "price": "0.80"}]. Empty: flat price.
+    # Graduated tiers for robot minutes at the default price, per member and month, as
+    # services.rate_cards.clean_tiers stores them: [{"up_to": "1000", "price": "1.00"},
+    # {"up_to": null, "price": "0.80"}]. Empty: flat price.
     robot_minute_tiers = models.JSONField(_("robot minute tiers"), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -182,6 +182,9 @@ def test_only_finance_changes_a_card(office, aarhus, make_user, site_client, rob
         staff_hour_price=Decimal("800"),
     )
     admin = make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
+    listed = site_client(office, admin).get("/billing/rate-cards/", **EN)
+    assert listed.status_code == 200
+    assert f"/billing/rate-cards/{card.pk}/" not in listed.content.decode()
     assert site_client(office, admin).get(f"/billing/rate-cards/{card.pk}/").status_code == 403
     assert (
         site_client(office, admin).post(f"/billing/rate-cards/{card.pk}/", card_form()).status_code
