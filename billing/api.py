@@ -21,6 +21,7 @@ from billing.serializers import (
     PreviewSerializer,
     RateCardEndSerializer,
     RateCardSerializer,
+    RateCardUpdateSerializer,
     UsageEntrySerializer,
 )
 from core.tasks import enqueue_in_schema
@@ -83,12 +84,16 @@ class RateCardViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Rate cards (prices by date). Finance creates them (an overlap is refused) and ends
-    an open-ended one so that a new card can follow it."""
+    """Rate cards (prices by date, with prices per catalog robot and graduated robot-minute
+    tiers). Finance creates them (an overlap is refused), changes a card's prices until a
+    month billed with it is closed, and ends an open-ended one so that a new card can
+    follow it."""
 
     serializer_class = RateCardSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [HasCapability, FinanceWrites]
     required_capability = Capability.VIEW_BILLING
     queryset = RateCard.objects.none()
@@ -96,8 +101,20 @@ class RateCardViewSet(
     def get_queryset(self):
         return selectors.rate_cards()
 
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return RateCardUpdateSerializer
+        return RateCardSerializer
+
     def perform_create(self, serializer):
-        serializer.instance = services.create_rate_card(**serializer.validated_data)
+        serializer.instance = services.create_rate_card(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_rate_card(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(request=RateCardEndSerializer, responses=RateCardSerializer)
     @action(detail=True, methods=["post"])

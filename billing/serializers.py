@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -8,8 +10,10 @@ from billing.models import (
     KeyKind,
     Period,
     RateCard,
+    RobotPrice,
     UsageEntry,
 )
+from catalog.models import Robot
 from tenants.models import Organisation
 
 
@@ -43,7 +47,44 @@ class PreviewSerializer(serializers.Serializer):
     )
 
 
+class RobotPriceSerializer(serializers.ModelSerializer):
+    robot = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Robot.objects.all(), help_text="The catalog robot's slug."
+    )
+    robot_minute_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, min_value=Decimal(0), help_text="Kroner per minute."
+    )
+
+    class Meta:
+        model = RobotPrice
+        fields = ["robot", "robot_minute_price"]
+
+
 class RateCardSerializer(serializers.ModelSerializer):
+    robot_prices = RobotPriceSerializer(
+        many=True,
+        required=False,
+        help_text="Catalog robots with their own price per minute instead of the card's.",
+    )
+    robot_minute_tiers = serializers.JSONField(
+        required=False,
+        help_text=(
+            "Graduated tiers for robot minutes at the card's own price, per member and month:"
+            ' [{"up_to": 1000, "price": "1.00"}, {"up_to": null, "price": "0.80"}]; limits'
+            " increasing, the last without one. Empty: the flat price."
+        ),
+    )
+
+    def validate_robot_prices(self, prices: list[dict]) -> dict:
+        robots = [price["robot"] for price in prices]
+        twice = sorted({robot.slug for robot in robots if robots.count(robot) > 1})
+        if twice:
+            raise serializers.ValidationError(
+                _("Each robot can have one price: %(slugs)s is given twice.")
+                % {"slugs": ", ".join(twice)}
+            )
+        return {price["robot"].pk: price["robot_minute_price"] for price in prices}
+
     class Meta:
         model = RateCard
         fields = [
@@ -57,11 +98,20 @@ class RateCardSerializer(serializers.ModelSerializer):
             "deployment_monthly_fee_ore",
             "runtime_rounding",
             "robot_minute_tiers",
+            "robot_prices",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
         # The service refuses overlaps with a clear message (the constraint guards races).
         validators = []
+
+
+class RateCardUpdateSerializer(RateCardSerializer):
+    """A card's prices change (until a month billed with it is closed); its validity only
+    by ending it."""
+
+    class Meta(RateCardSerializer.Meta):
+        read_only_fields = ["id", "created_at", "valid_from", "valid_to"]
 
 
 class RateCardEndSerializer(serializers.Serializer):

@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("invoices/<int:pk>/credit/", views.CreditInvoiceView.as_view(), name="credit_invoice"),
     path("rate-cards/", views.RateCardListView.as_view(), name="rate_card_list"),
+    path("rate-cards/<int:pk>/", views.RateCardEditView.as_view(), name="rate_card_edit"),
     path("rate-cards/<int:pk>/end/", views.RateCardEndView.as_view(), name="rate_card_end"),
     path("key-figures/", views.KeyFigureListView.as_view(), name="key_figure_list"),
     path("time/", views.TimeEntryListView.as_view(), name="time_entry_list"),

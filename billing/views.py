@@ -15,6 +15,7 @@ from billing.forms import (
     KeyFigureImportForm,
     RateCardEndForm,
     RateCardForm,
+    RateCardPricesForm,
     TimeEntryForm,
 )
 from billing.invoicing import MissingKeyFigures, compute_invoices
@@ -179,13 +180,43 @@ class RateCardListView(FinanceView):
         form = RateCardForm(request.POST)
         if form.is_valid():
             try:
-                card = services.create_rate_card(**form.service_fields())
+                card = services.create_rate_card(actor=request.user, **form.service_fields())
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, _("%(card)s is created.") % {"card": card})
                 return redirect("billing:rate_card_list")
         return self.page(request, form, status=400)
+
+
+class RateCardEditView(FinanceView):
+    """Change a card's prices, its prices per robot and its tiers; refused (with the reason)
+    once a month billed with it is closed."""
+
+    template_name = "billing/rate_card_form.html"
+    capability = Capability.MANAGE_BILLING
+
+    def page(self, request, card, form, status=200):
+        context = {"card": card, "form": form, "billed": services.months_billed_with(card)}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        card = get_object_or_404(selectors.rate_cards(), pk=pk)
+        form = RateCardPricesForm(initial=RateCardPricesForm.initial_of(card))
+        return self.page(request, card, form)
+
+    def post(self, request, pk):
+        card = get_object_or_404(selectors.rate_cards(), pk=pk)
+        form = RateCardPricesForm(request.POST)
+        if form.is_valid():
+            try:
+                card = services.update_rate_card(card, actor=request.user, **form.service_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("%(card)s is changed.") % {"card": card})
+                return redirect("billing:rate_card_list")
+        return self.page(request, card, form, status=400)
 
 
 class RateCardEndView(FinanceView):

@@ -5,6 +5,7 @@ from datetime import date
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
+from billing.exports.vat import vat_basis
 from billing.models import Invoice
 from billing.money import format_kr, format_number, format_price
 from tenants.models import Organisation
@@ -62,6 +63,7 @@ def context(invoice: Invoice, lines, office: Organisation) -> dict:
             for line in lines
         ],
         "vat_percent": format_number(invoice.vat_rate * 100),
+        "vat_basis": vat_basis(invoice, office),
         "subtotal": format_kr(invoice.subtotal_ore),
         "vat": format_kr(invoice.vat_ore),
         "total": format_kr(invoice.total_ore),
