@@ -15,6 +15,7 @@ from members.lifecycle.serializers import (
     LeaveSerializer,
     MemberSerializer,
     TermSerializer,
+    TermStateSerializer,
 )
 from tenants.api import OfficeOnly
 from tenants.permissions import Capability
@@ -78,8 +79,8 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         organisation = services.join_member(actor=request.user, joined_on=joined_on, **fields)
         return Response(member_data(organisation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses=TermSerializer)
-    @extend_schema(methods=["PUT"], request=TermSerializer, responses=TermSerializer)
+    @extend_schema(methods=["GET"], responses=TermStateSerializer)
+    @extend_schema(methods=["PUT"], request=TermSerializer, responses=TermStateSerializer)
     @action(detail=True, methods=["get", "put"])
     def term(self, request, slug=None):
         """The membership term (joined on, left on: its last day), which drives pro-rata.
@@ -92,9 +93,8 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 organisation=organisation, actor=request.user, **serializer.validated_data
             )
         term = selectors.term_of(organisation)
-        if term is None:
-            return Response({"joined_on": None, "left_on": None})
-        return Response(TermSerializer(term).data)
+        state = {"joined_on": term and term.joined_on, "left_on": term and term.left_on}
+        return Response(TermStateSerializer(state).data)
 
     @extend_schema(request=LeaveSerializer, responses={201: MemberSerializer})
     @action(detail=True, methods=["post"])

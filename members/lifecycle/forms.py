@@ -81,8 +81,12 @@ class SsoForm(forms.Form):
         required=False,
         widget=forms.PasswordInput,
     )
-    server_url = forms.URLField(label=_("Issuer URL (OpenID Connect)"), required=False)
-    metadata_url = forms.URLField(label=_("Metadata URL (SAML)"), required=False)
+    server_url = forms.URLField(
+        label=_("Issuer URL (OpenID Connect)"), required=False, assume_scheme="https"
+    )
+    metadata_url = forms.URLField(
+        label=_("Metadata URL (SAML)"), required=False, assume_scheme="https"
+    )
 
 
 class ProcessorForm(forms.ModelForm):

@@ -29,8 +29,17 @@ class DepartureSerializer(serializers.Serializer):
 
 
 class TermSerializer(serializers.Serializer):
+    """The membership term: its first day, and its last day (null while a member)."""
+
     joined_on = serializers.DateField()
     left_on = serializers.DateField(allow_null=True, required=False, default=None)
+
+
+class TermStateSerializer(serializers.Serializer):
+    """The membership term as it is; both null when none is recorded yet."""
+
+    joined_on = serializers.DateField(allow_null=True)
+    left_on = serializers.DateField(allow_null=True)
 
 
 class MemberSerializer(serializers.Serializer):
