@@ -19,6 +19,7 @@ def join_fields(slug: str, cvr: str) -> dict:
         "street": "Rådhustorvet 1",
         "postcode": "7100",
         "city": slug.title(),
+        "vat_status": "standard",
     }
 
 
