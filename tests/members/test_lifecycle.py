@@ -290,7 +290,7 @@ def test_leaving_is_refused_before_joining_twice_or_without_a_term(
 
 
 def test_the_leave_month_gives_the_final_invoice_and_counts_only_member_days(
-    aarhus, odense, office_admin, rate_card
+    aarhus, odense, office, office_admin, finance, rate_card, site_client
 ):
     services.change_term(
         organisation=aarhus, joined_on=date(2025, 1, 1), left_on=None, actor=office_admin
@@ -315,6 +315,16 @@ def test_the_leave_month_gives_the_final_invoice_and_counts_only_member_days(
     assert invoices[aarhus.pk].is_final_settlement
     assert not invoices[odense.pk].is_final_settlement
     assert Period.objects.get(pk=march.pk).is_final
+    # After its last day its site is closed; the office still reads its billing.
+    services.apply_leaving(organisation=aarhus, today=date(2025, 3, 21))
+    aarhus.refresh_from_db()
+    assert not aarhus.is_active
+    office_client = site_client(office, finance)
+    office_client.cookies["django_language"] = "en"
+    page = office_client.get(f"/billing/periods/{march.pk}/").content.decode()
+    assert "Aarhus Kommune" in page and page.count('data-testid="final-settlement"') == 1
+    invoices = office_client.get("/api/v1/billing/invoices/").json()["results"]
+    assert "aarhus" in {invoice["organisation"] for invoice in invoices}
 
 
 @settings(
