@@ -36,6 +36,10 @@ def _check_not_closed(first: date, last: date | None) -> None:
     closed = Period.objects.filter(status__in=Period.FINAL, month__gte=first.replace(day=1))
     if last is not None:
         closed = closed.filter(month__lte=last)
+    _refuse_closed(closed)
+
+
+def _refuse_closed(closed) -> None:
     period = closed.order_by("month").first()
     if period is not None:
         raise ValidationError(
@@ -51,6 +55,8 @@ def _check_not_closed(first: date, last: date | None) -> None:
 def join_member(*, actor, joined_on: date, **organisation_fields) -> Organisation:
     """Onboard a new member: its organisation, domain and schema (cloned, by tenants'
     provisioning) and the date it joins, which starts its pro-rata in billing."""
+    # A new member cannot join into a month that is already billed and closed.
+    _check_not_closed(joined_on, None)
     organisation = tenants_services.provision_organisation(**organisation_fields)
     term = set_member_term(organisation=organisation, joined_on=joined_on)
     audit.record(
@@ -83,7 +89,11 @@ def change_term(
     after = {"joined_on": joined_on, "left_on": left_on}
     if before == after:
         return term
-    if term is not None and term.joined_on != joined_on:
+    if term is None:
+        # Without a term it was a member of every month: a closed month starting before
+        # the new joined date would lose days.
+        _refuse_closed(Period.objects.filter(status__in=Period.FINAL, month__lt=joined_on))
+    elif term.joined_on != joined_on:
         _check_not_closed(term.joined_on, joined_on)
     old_left = term.left_on if term else None
     if old_left != left_on:

@@ -18,7 +18,7 @@ from members.lifecycle import selectors, services, tasks
 from members.models import Departure
 from robots.models import Deployment, Job
 from robots.services.jobs import enqueue
-from tenants.models import KeyFigure, Role
+from tenants.models import KeyFigure, Organisation, Role
 from tests.members.conftest import PDF, join_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -155,7 +155,21 @@ def test_a_closed_period_cannot_change(aarhus, odense, finance, rate_card):
             services.change_term(
                 organisation=aarhus, joined_on=joined_on, left_on=left_on, actor=finance
             )
-    billing.set_member_term(organisation=odense, joined_on=date(2025, 1, 1))
+    # Odense, without a term, was a member of March: a term starting after 1 March would
+    # take days from it; one from before March is what the close billed.
+    with pytest.raises(ValidationError, match="2025-03 is closed"):
+        services.change_term(
+            organisation=odense, joined_on=date(2025, 3, 2), left_on=None, actor=finance
+        )
+    services.change_term(
+        organisation=odense, joined_on=date(2025, 3, 1), left_on=None, actor=finance
+    )
+    # A new member cannot join into (or before) a closed month.
+    with pytest.raises(ValidationError, match="2025-03 is closed"):
+        services.join_member(
+            actor=finance, joined_on=date(2025, 3, 31), **join_fields("vejle", "29189730")
+        )
+    assert not Organisation.objects.filter(slug="vejle").exists()
     # April is open: leaving in it is fine.
     services.change_term(
         organisation=aarhus, joined_on=date(2025, 1, 1), left_on=date(2025, 4, 10), actor=finance
