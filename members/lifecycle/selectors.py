@@ -45,9 +45,11 @@ def agreements_of(organisation: Organisation) -> QuerySet[DataProcessingAgreemen
 def checklist(organisation: Organisation) -> list[ChecklistItem]:
     """What onboarding has done and what is still missing before the member can order
     robots (every item but the optional ones done)."""
+    # A municipality is invoiced electronically (NemHandel/Peppol) to its EAN number.
+    needs_ean = organisation.kind == Organisation.Kind.MUNICIPALITY
     details = bool(
         organisation.cvr
-        and organisation.ean
+        and (organisation.ean or not needs_ean)
         and organisation.street
         and organisation.postcode
         and organisation.city
@@ -64,7 +66,7 @@ def checklist(organisation: Organisation) -> list[ChecklistItem]:
     return [
         ChecklistItem(
             "details",
-            _("Organisation details: CVR, EAN and address"),
+            _("Organisation details: CVR, address, and EAN for a municipality"),
             details,
         ),
         ChecklistItem(

@@ -365,3 +365,18 @@ def test_a_refused_term_change_changes_nothing(aarhus, finance, joined, left):
     else:
         term = MemberTerm.objects.get(organisation=aarhus)
         assert (term.joined_on, term.left_on) == (joined, left)
+
+
+def test_a_municipality_needs_its_ean_number_a_housing_organisation_does_not(office, office_admin):
+    housing = services.join_member(
+        actor=office_admin,
+        joined_on=date(2025, 3, 11),
+        **{**join_fields("boligselskabet", "29189730"), "kind": "housing", "ean": ""},
+    )
+    assert items(housing)["details"]
+    municipality = services.join_member(
+        actor=office_admin,
+        joined_on=date(2025, 3, 11),
+        **{**join_fields("vejle", "29189714"), "ean": ""},
+    )
+    assert not items(municipality)["details"]
