@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from billing import services as billing
+from billing.models import MemberTerm
 from members.models import DataProcessingAgreement, Departure
 from robots.models import Deployment, Job
 from robots.services.jobs import enqueue
@@ -108,3 +109,24 @@ def test_an_office_admin_records_a_members_leaving_after_confirming(
     deployment.refresh_from_db()
     job.refresh_from_db()
     assert (deployment.status, job.status) == (Deployment.Status.PAUSED, Job.Status.CANCELLED)
+
+
+def test_finance_changes_a_members_term_on_its_page(page, site_url, office, aarhus, make_user):
+    make_user("okonomi@robotkontor.dk", office, Role.FINANCE)
+    billing.set_member_term(organisation=aarhus, joined_on=date(2025, 1, 1))
+    sign_in(page, site_url(office, "/accounts/login/"), "okonomi@robotkontor.dk")
+    page.goto(site_url(office, "/members/aarhus/"))
+    assert page.locator("a[href='/members/aarhus/leave/']").count() == 0
+    with page.expect_navigation():
+        page.click("a[href='/members/aarhus/term/']")
+    page.fill("input[name=joined_on]", "2025-06-01")
+    page.fill("input[name=left_on]", "2025-05-31")
+    submit(page, "main form")
+    assert page.locator("#id_left_on_error, .form-error-message").count() >= 1
+    assert MemberTerm.objects.get(organisation=aarhus).joined_on == date(2025, 1, 1)
+    page.fill("input[name=joined_on]", "2025-02-11")
+    page.fill("input[name=left_on]", "")
+    submit(page, "main form")
+    assert page.url == site_url(office, "/members/aarhus/")
+    assert "11.02.2025" in page.locator("[data-testid=joined-on]").inner_text()
+    assert MemberTerm.objects.get(organisation=aarhus).joined_on == date(2025, 2, 11)
