@@ -549,6 +549,15 @@ class Invoice(models.Model):
     def is_final(self) -> bool:
         return self.number is not None
 
+    @property
+    def is_final_settlement(self) -> bool:
+        """The member's final invoice: the closed invoice of the month its term ends in."""
+        if self.kind != self.Kind.INVOICE or not self.is_final:
+            return False
+        term = MemberTerm.objects.filter(organisation_id=self.organisation_id).first()
+        left_on = term.left_on if term else None
+        return left_on is not None and left_on.replace(day=1) == self.period.month
+
 
 class InvoiceLine(models.Model):
     class Kind(models.TextChoices):

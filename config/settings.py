@@ -219,7 +219,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insight.tasks.refresh_rollups",
         "schedule": 900.0,
     },
+    "apply-due-leavings": {
+        "task": "members.lifecycle.tasks.apply_due_leavings",
+        "schedule": 3600.0,
+    },
 }
+# Task modules outside an app's tasks.py.
+CELERY_IMPORTS = ["members.lifecycle.tasks"]
 # Work items: a payload is at most this large (JSON); uploaded files at most this large.
 WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
 WORK_ITEM_UPLOAD_MAX_BYTES = env.int("WORK_ITEM_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

@@ -74,8 +74,13 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
 
 
 def membership(user, organisation: Organisation) -> Membership | None:
-    """The user's membership of the organisation, memoised on the user for the request."""
+    """The user's membership of the organisation, memoised on the user for the request.
+
+    None on a member that has left the partnership (``is_active`` off): its people no
+    longer have access to its site."""
     if not user or not user.is_authenticated or organisation is None:
+        return None
+    if not organisation.is_active:
         return None
     memo = user.__dict__.setdefault("_memberships", {})
     if organisation.pk not in memo:

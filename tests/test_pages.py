@@ -27,6 +27,7 @@ from django_tenants.utils import schema_context
 from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from intake import demo as intake_demo
+from members.lifecycle import demo as members_demo
 from orders import demo as orders_demo
 from robots.workitems import demo as workitems_demo
 from robots.workitems import services as workitems
@@ -40,7 +41,15 @@ pytestmark = pytest.mark.django_db
 FIRST_ID = 47_200
 # The demo (manage.py load_demo) but for its half year of run history and closed months,
 # which take most of its time and add no page of their own.
-DEMO_PARTS = [tenants_demo, catalog_demo, orders_demo, intake_demo, workitems_demo, billing_demo]
+DEMO_PARTS = [
+    tenants_demo,
+    catalog_demo,
+    orders_demo,
+    intake_demo,
+    workitems_demo,
+    billing_demo,
+    members_demo,
+]
 # Each kind of URL (digits replaced, the query's keys kept) is visited this many times.
 VISITS_PER_KIND = 1
 # Not followed: files, the language switch, sign-out, the JSON API and downloads that render
