@@ -63,6 +63,9 @@ GROUPED = re.compile(r"\d[.,\u00a0]\d{3}(?!\d)")
 DANISH_AMOUNT = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+")
 # Attributes software reads back: a grouped number in them is a bug.
 MACHINE_ATTRIBUTES = ("href", "action", "value", "src", "for", "id", "name", "hx-get", "hx-post")
+# Data attributes that hold text for people (the confirmation dialog's consequence), where
+# Danish numbers and amounts belong.
+HUMAN_DATA_ATTRIBUTES = ("data-confirm",)
 
 
 class Page(HTMLParser):
@@ -79,7 +82,10 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         for name, value in attrs:
-            if value and (name in MACHINE_ATTRIBUTES or name.startswith("data-")):
+            if value and (
+                name in MACHINE_ATTRIBUTES
+                or (name.startswith("data-") and name not in HUMAN_DATA_ATTRIBUTES)
+            ):
                 self.machine_values.append((tag, name, value))
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
