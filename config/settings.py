@@ -350,6 +350,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".robotkontor" / "media")
+# Members' data exports (zip archives), never served as media: downloaded through a view that
+# checks who asks (docs/members.md). Web and workers must share this folder.
+MEMBER_EXPORT_ROOT = env.path(
+    "MEMBER_EXPORT_ROOT", default=BASE_DIR / ".robotkontor" / "member-exports"
+)
+# Days after its leave date a member may be erased without its export having been downloaded.
+MEMBER_ERASURE_GRACE_DAYS = env.int("MEMBER_ERASURE_GRACE_DAYS", default=30)
 
 # --- E-mail --------------------------------------------------------------------------------
 
