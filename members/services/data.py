@@ -25,7 +25,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
@@ -314,11 +314,8 @@ def _files_in(folders) -> tuple[int, int]:
 
 def _only_members_of(organisation: Organisation):
     """The member's people who belong to no other organisation: they are erased."""
-    return (
-        User.objects.filter(memberships__organisation=organisation)
-        .annotate(elsewhere=Count("memberships", filter=~Q(memberships__organisation=organisation)))
-        .filter(elsewhere=0)
-    )
+    elsewhere = Membership.objects.exclude(organisation=organisation).values("user_id")
+    return User.objects.filter(memberships__organisation=organisation).exclude(pk__in=elsewhere)
 
 
 def _pseudonym(user: User) -> str:
@@ -337,6 +334,8 @@ def _step_schema(receipt: ErasureReceipt, counts: dict) -> None:
         _done(receipt, "schema_counted", counts)
     connection.set_schema_to_public()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Deferred foreign-key checks still pending in this transaction would block the drop.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         clone_template(schema)
         _done(receipt, "schema_dropped", counts)
