@@ -1,4 +1,6 @@
 """Office console pages of the member lifecycle (mounted at /members/)."""
 
+from members.data import urls as data
+
 app_name = "members"
-urlpatterns = []
+urlpatterns = [*data.urlpatterns]

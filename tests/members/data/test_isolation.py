@@ -6,9 +6,9 @@ import hashlib
 import pytest
 from django.db import connection
 
-from members.services import data
+from members.data import services as data
 from robots.models import Job
-from tests.members.conftest import close_march, fill_schema, make_leaver
+from tests.members.data.conftest import close_march, fill_schema, make_leaver
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django_tenants.utils import schema_context
 
 from core.models import AuditEvent
+from members.data import services as data
 from members.models import MemberExport
-from members.services import data
 from robots.workitems.services import items, queues
-from tests.members.conftest import SECRET
+from tests.members.data.conftest import SECRET
 
 pytestmark = pytest.mark.django_db
 

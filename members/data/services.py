@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import MemberTerm, Period
 from core import audit
-from members import archive
+from members.data import archive
 from members.models import ErasureReceipt, MemberExport
 from tenants.models import (
     ApiToken,
@@ -514,7 +514,7 @@ def _send_receipt(receipt_pk: int, link: str, language: str) -> None:
         send_mail(
             subject=_("%(organisation)s: erasure receipt") % {"organisation": receipt.organisation},
             message=render_to_string(
-                "members/email/erasure_receipt.txt", {"receipt": receipt, "link": link}
+                "members/data/email/erasure_receipt.txt", {"receipt": receipt, "link": link}
             ),
             from_email=None,
             recipient_list=receipt.notify,

@@ -14,8 +14,8 @@ from django_tenants.utils import schema_context
 from billing import services as billing
 from billing.models import Invoice, UsageEntry
 from core.models import AuditEvent
+from members.data import services as data
 from members.models import ErasureReceipt
-from members.services import data
 from robots.workitems.models import WorkItem
 from tenants.models import Domain, Membership, Organisation, User
 

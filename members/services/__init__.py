@@ -1,1 +1,0 @@
-"""The member lifecycle's services, a module per subject: ``data`` (export and erasure)."""
