@@ -4,6 +4,7 @@ organisation's export is a 404) and, for the office, the signed erasure receipts
 
 from django.conf import settings
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -43,7 +44,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if not request.tenant.is_office:
             organisation = request.tenant
         elif organisation is None:
-            raise ValidationError({"organisation": ["Name the member whose data to export."]})
+            raise ValidationError({"organisation": [_("Name the member whose data to export.")]})
         export = data.request_export(
             actor=request.user, site=request.tenant, organisation=organisation
         )
@@ -61,7 +62,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """The archive (zip); its SHA-256 is the export's ``sha256``. Audited."""
         export = self.get_object()
         if export.status != MemberExport.Status.READY:
-            raise NotFound("The export is not ready yet.")
+            raise NotFound(_("The export is not ready yet."))
         data.record_download(export=export, actor=request.user)
         response = FileResponse(
             data.export_path(export).open("rb"),
