@@ -28,6 +28,7 @@ from orders.models import Order, OrderComment
 from robots.models import Deployment, Job
 from robots.monitoring.models import Alert
 from tenants.models import ApiToken, Domain, Invitation, KeyFigure, Membership, Organisation
+from tenants.services import office
 
 CHUNK = 1024 * 1024
 FORMAT_VERSION = 1
@@ -197,12 +198,10 @@ def steps(organisation: Organisation) -> list[tuple[str, Callable[[Writer], None
 
 def _documents(writer: Writer, organisation: Organisation) -> None:
     """Each numbered invoice and credit note as PDF and as Peppol UBL XML."""
-    from tenants.services import office
-
-    supplier = office()
     invoices = Invoice.objects.filter(organisation=organisation, number__isnull=False).order_by(
         "number"
     )
+    supplier = office() if invoices.exists() else None
     for invoice in invoices.select_related("organisation", "period", "credits__period"):
         for render, suffix in ((pdf.document, "pdf"), (peppol.document, "xml")):
             writer.stream(
