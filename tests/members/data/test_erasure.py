@@ -2,6 +2,7 @@
 erased; then its schema, files and people go, what billing and the audit trail must keep
 stays (pseudonymised), and a signed receipt proves it. Resumable and idempotent."""
 
+import io
 import shutil
 from datetime import date, timedelta
 
@@ -228,3 +229,25 @@ def test_a_missing_media_folder_does_not_stop_the_erasure(leaver, office, office
     shutil.rmtree(settings.MEDIA_ROOT / "workitems" / leaver.organisation.schema_name)
     receipt = erase(leaver, office_admin, office)
     assert receipt.payload["erased"]["files"] == {"count": 0, "bytes": 0}
+
+
+def test_the_command_checks_a_receipt(leaver, office, office_admin, tmp_path):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    exported(leaver)
+    receipt = erase(leaver, office_admin, office)
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(data.receipt_document(receipt)))
+    out = io.StringIO()
+    call_command("verify_erasure_receipt", str(path), stdout=out)
+    assert out.getvalue().startswith("Valid: Boligselskabet bolig (CVR 25313763)")
+    document = data.receipt_document(receipt)
+    document["payload"]["erased_by"] = "nobody@example.dk"
+    path.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match="does not match"):
+        call_command("verify_erasure_receipt", str(path), stdout=io.StringIO())
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("verify_erasure_receipt", str(path), stdout=io.StringIO())
