@@ -20,7 +20,7 @@ from members.models import ErasureReceipt
 from robots.workitems.models import WorkItem
 from tenants.models import Domain, Membership, Organisation, User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def exported(leaver, download=True):
