@@ -61,7 +61,7 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def download(self, request, pk=None):
         """The archive (zip); its SHA-256 is the export's ``sha256``. Audited."""
         export = self.get_object()
-        if export.status != MemberExport.Status.READY:
+        if export.status != MemberExport.Status.READY or not data.export_path(export).is_file():
             raise NotFound(_("The export is not ready yet."))
         data.record_download(export=export, actor=request.user)
         response = FileResponse(

@@ -102,7 +102,7 @@ class ExportProgressView(DataView):
 class ExportDownloadView(DataView):
     def get(self, request, pk):
         export = self.export(pk)
-        if export.status != MemberExport.Status.READY:
+        if export.status != MemberExport.Status.READY or not data.export_path(export).is_file():
             raise Http404
         data.record_download(export=export, actor=request.user)
         response = FileResponse(
