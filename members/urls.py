@@ -2,10 +2,13 @@
 
 from django.urls import path
 
+from members.data import urls as data
 from members.lifecycle import views as lifecycle
 
 app_name = "members"
+# The data pages' fixed first segments (data/, exports/, receipts/) go before <slug>/.
 urlpatterns = [
+    *data.urlpatterns,
     path("", lifecycle.MemberListView.as_view(), name="member_list"),
     path("join/", lifecycle.JoinView.as_view(), name="join"),
     path("register/", lifecycle.RegisterView.as_view(), name="register"),

@@ -93,8 +93,10 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Uploaded documents, packages and files go to a throwaway directory."""
+    """Uploaded documents, packages and files (and members' exports) go to a throwaway
+    directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEMBER_EXPORT_ROOT = tmp_path / "member-exports"
 
 
 @pytest.fixture
