@@ -52,7 +52,59 @@ GROUPED = re.compile(r"\d[.,\u00a0]\d{3}(?!\d)")
 # An amount in a money field, shown as typed ("160.000,00"): billing.forms.KronerField reads
 # it back the Danish way, so it is no identifier.
 DANISH_AMOUNT = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+")
+# Words of the English UI (and of stored codes) that no Danish page shows.
+ENGLISH_WORDS = (
+    "the",
+    "and",
+    "with",
+    "ended",
+    "exit code",
+    "robot ended",
+    "Trigger",
+    "municipality",
+    "housing",
+    "created",
+    "updated",
+    "deleted",
+    "pending",
+    "running",
+    "failed",
+    "succeeded",
+    "cancelled",
+    "approved",
+    "rejected",
+    "draft",
+    "active",
+    "inactive",
+    "Save",
+    "Cancel",
+    "Delete",
+    "Edit",
+    "Search",
+    "Filter",
+    "Next",
+    "Previous",
+    "Download",
+    "Upload",
+    "Submit",
+    "None",
+    "True",
+    "False",
+    "null",
+    "true",
+    "false",
+    "error",
+    "warning",
+    "order",
+    "invoice",
+)
+ENGLISH = re.compile(r"(?<![\w.@/-])(" + "|".join(map(re.escape, ENGLISH_WORDS)) + r")(?![\w@/-])")
+# Python's way of printing a dict, a list of tuples, a date or nothing.
+PYTHON_REPR = re.compile(r"\{'[^']*': |\[\('|\bdatetime\.?\w*\(|\bDecimal\(|\bUUID\(")
 # Attributes software reads back: a grouped number in them is a bug.
+# Text a reader sees or hears: everything outside these elements, and these attributes.
+HIDDEN_TEXT = ("script", "style", "textarea", "pre", "code")
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-confirm")
 MACHINE_ATTRIBUTES = ("href", "action", "value", "src", "for", "id", "name", "hx-get", "hx-post")
 
 
@@ -66,9 +118,18 @@ class Page(HTMLParser):
         self.machine_values: list[tuple[str, str, str]] = []
         self._get_form: tuple[str, list[tuple[str, str]]] | None = None
         self.get_forms: list[tuple[str, list[tuple[str, str]]]] = []
+        self.text: list[str] = []
+        self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag in HIDDEN_TEXT:
+            self._hidden += 1
+        for name in READ_ATTRIBUTES:
+            if attributes.get(name):
+                self.text.append(attributes[name])
+        if tag == "input" and attributes.get("type") in ("submit", "button"):
+            self.text.append(attributes.get("value") or "")
         for name, value in attrs:
             if value and (name in MACHINE_ATTRIBUTES or name.startswith("data-")):
                 self.machine_values.append((tag, name, value))
@@ -85,7 +146,13 @@ class Page(HTMLParser):
             if attributes.get("name") and kind not in ("checkbox", "radio", "submit"):
                 self._get_form[1].append((attributes["name"], attributes.get("value") or ""))
 
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.text.append(data.strip())
+
     def handle_endtag(self, tag):
+        if tag in HIDDEN_TEXT:
+            self._hidden = max(self._hidden - 1, 0)
         if tag == "form" and self._get_form is not None:
             self.get_forms.append(self._get_form)
             self._get_form = None
@@ -105,6 +172,15 @@ def identifiers_localised(page: Page) -> list[str]:
         and not value.startswith(("mailto:", "tel:"))
         and not (name == "value" and DANISH_AMOUNT.fullmatch(value))
     ]
+
+
+def not_danish(page: Page) -> list[str]:
+    """English words and Python reprs in what the reader sees."""
+    found = []
+    for text in page.text:
+        if ENGLISH.search(text) or PYTHON_REPR.search(text):
+            found.append(text[:120])
+    return found
 
 
 def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
@@ -133,6 +209,7 @@ def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
         page = Page()
         page.feed(response.content.decode())
         problems.extend(f"{label}: {url} prints {shown}" for shown in identifiers_localised(page))
+        problems.extend(f"{label}: {url} shows {shown!r}" for shown in not_danish(page))
         for static_url in set(page.static) - static_checked:
             static_checked.add(static_url)
             if not finders.find(urlsplit(static_url).path.removeprefix(settings.STATIC_URL)):
