@@ -112,7 +112,7 @@ def robot_history(robot: Robot) -> QuerySet[AuditEvent]:
             target_type=ContentType.objects.get_for_model(RobotVersion),
             target_id__in=Subquery(version_ids),
         )
-    ).select_related("actor")
+    ).select_related("actor", "target_type")
 
 
 def audit_trail_for(

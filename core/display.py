@@ -155,6 +155,8 @@ def _field(model: type[models.Model] | None, name: str):
 
 
 def _value_of(field, value) -> str:
+    if isinstance(field, models.BooleanField) and value in ("True", "False"):
+        value = value == "True"
     choices = getattr(field, "flatchoices", None) or getattr(
         getattr(field, "base_field", None), "flatchoices", None
     )

@@ -22,12 +22,14 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from intake import demo as intake_demo
 from orders import demo as orders_demo
+from robots.models import Deployment, Job
 from robots.workitems import demo as workitems_demo
 from robots.workitems import services as workitems
 from robots.workitems.models import WorkItem
@@ -52,59 +54,27 @@ GROUPED = re.compile(r"\d[.,\u00a0]\d{3}(?!\d)")
 # An amount in a money field, shown as typed ("160.000,00"): billing.forms.KronerField reads
 # it back the Danish way, so it is no identifier.
 DANISH_AMOUNT = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+")
-# Words of the English UI (and of stored codes) that no Danish page shows.
-ENGLISH_WORDS = (
-    "the",
-    "and",
-    "with",
-    "ended",
-    "exit code",
-    "robot ended",
-    "Trigger",
-    "municipality",
-    "housing",
-    "created",
-    "updated",
-    "deleted",
-    "pending",
-    "running",
-    "failed",
-    "succeeded",
-    "cancelled",
-    "approved",
-    "rejected",
-    "draft",
-    "active",
-    "inactive",
-    "Save",
-    "Cancel",
-    "Delete",
-    "Edit",
-    "Search",
-    "Filter",
-    "Next",
-    "Previous",
-    "Download",
-    "Upload",
-    "Submit",
-    "None",
-    "True",
-    "False",
-    "null",
-    "true",
-    "false",
-    "error",
-    "warning",
-    "order",
-    "invoice",
+# Words of the English UI, of stored codes and of Python that no Danish page shows (the
+# demo's content is Danish; a robot's English summary is shown as such, so words common in
+# prose are left out).
+ENGLISH_WORDS = re.split(
+    r"\s+",
+    """
+    ended exit code Trigger municipality housing created updated deleted pending running
+    failed succeeded cancelled rejected draft active inactive Save Cancel Delete
+    Edit Search Filter Next Previous Download Submit Resubmit Payload None True False null
+    true false error warning invoice queued Welcome Sign Settings Back
+""".strip(),
 )
 ENGLISH = re.compile(r"(?<![\w.@/-])(" + "|".join(map(re.escape, ENGLISH_WORDS)) + r")(?![\w@/-])")
+# An audit event's code ("governance.record.created") instead of its title.
+EVENT_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\.[a-z_]+\b(?!\.[a-z])")
 # Python's way of printing a dict, a list of tuples, a date or nothing.
 PYTHON_REPR = re.compile(r"\{'[^']*': |\[\('|\bdatetime\.?\w*\(|\bDecimal\(|\bUUID\(")
-# Attributes software reads back: a grouped number in them is a bug.
 # Text a reader sees or hears: everything outside these elements, and these attributes.
-HIDDEN_TEXT = ("script", "style", "textarea", "pre", "code")
+HIDDEN_TEXT = ("script", "style", "textarea", "pre")
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-confirm")
+# Attributes software reads back: a grouped number in them is a bug.
 MACHINE_ATTRIBUTES = ("href", "action", "value", "src", "for", "id", "name", "hx-get", "hx-post")
 
 
@@ -178,7 +148,7 @@ def not_danish(page: Page) -> list[str]:
     """English words and Python reprs in what the reader sees."""
     found = []
     for text in page.text:
-        if ENGLISH.search(text) or PYTHON_REPR.search(text):
+        if ENGLISH.search(text) or PYTHON_REPR.search(text) or EVENT_CODE.search(text):
             found.append(text[:120])
     return found
 
@@ -257,6 +227,20 @@ def demo_with_large_ids(without_standard_schemas, monkeypatch):
     move_sequences_past(FIRST_ID, "public")
     for part in DEMO_PARTS:
         part.load()
+    # A run that failed as the runner agent reports it (its message stored in English), with
+    # parameters, so its pages show a stored message and parameter titles.
+    deployment = Deployment.objects.filter(organisation__slug="aarhus").first()
+    Job.objects.create(
+        deployment=deployment,
+        organisation=deployment.organisation,
+        trigger=Job.Trigger.MANUAL,
+        status=Job.Status.FAILED,
+        parameters=dict(deployment.parameters),
+        message="The robot ended with exit code 1.",
+        exit_code=1,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
     # Cases for manual handling, so that page shows its checkboxes and bulk actions.
     for slug in ("aab", "aarhus"):
         with schema_context(Organisation.objects.get(slug=slug).schema_name):
@@ -295,6 +279,24 @@ def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_lar
         read += crawl(client, host, label, problems)
     assert read > 100
     assert not problems, "\n".join(problems)
+
+
+def test_a_failed_run_reads_in_danish_with_parameter_titles(demo_with_large_ids):
+    job = Job.objects.get(status=Job.Status.FAILED, message__startswith="The robot")
+    owner = Membership.objects.get(user__email="procesejer@aarhus.dk").user
+    client = Client(HTTP_HOST=services.site_host(job.organisation))
+    client.force_login(owner)
+    page = Page()
+    page.feed(client.get(f"/jobs/{job.pk}/").content.decode())
+    text = " ".join(page.text)
+    assert "Robotten sluttede med afslutningskode 1." in text
+    assert f"#{job.pk}" in text
+    schema = job.deployment.robot_version.robot.parameters_schema
+    for key in job.parameters:
+        title = schema["properties"][key].get("title")
+        if title:
+            assert f"{title}:" in text and f"{key}:" not in text
+    assert not not_danish(page)
 
 
 def test_favicon_and_api_docs_answer_without_a_network(office, make_user):

@@ -36,3 +36,13 @@ def status_badge(value, label=None):
     if label is None and hasattr(value, "get_status_display"):
         value, label = value.status, value.get_status_display()
     return {"value": value, "label": label or value, "tone": display.status_tone(value)}
+
+
+@register.filter
+def status_change(event) -> str:
+    """An audit event's change of status by its labels ("Test → Godkendt"), or nothing."""
+    if not isinstance(event.changes, dict) or "status" not in event.changes:
+        return ""
+    return display.audit_changes(
+        {"status": event.changes["status"]}, event.target_type.model_class()
+    )[0][1]

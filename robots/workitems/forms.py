@@ -102,8 +102,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         help_text=_(
-            "One row per item. Columns become payload fields; the columns reference, "
-            "priority, deadline and defer_until set the item's own fields."
+            "One row per item, e.g. saved from Excel as “CSV (semikolonsepareret)”. Columns "
+            "become payload fields; the columns reference, priority, deadline and defer_until "
+            "(in Danish: reference, prioritet, frist, udskyd til) set the item's own fields."
         ),
     )
 
