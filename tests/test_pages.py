@@ -6,7 +6,12 @@ link and GET form a page shows (each kind of URL a few times), and fails on:
 - a link that does not answer (403, 404, 500: a page must not offer what it refuses);
 - an identifier or number printed through localisation where software reads it back: in a
   link, a form's action, a form value or a data attribute ("47.200" is not an id);
-- a static file (stylesheet, script, icon) that is not there.
+- a static file (stylesheet, script, icon) that is not there;
+- what a reader sees (text and the title, aria-label, placeholder, alt and data-confirm
+  attributes) that is not Danish: a word of the English UI or of stored values
+  (``ENGLISH_WORDS``: "Trigger", "municipality", "ended", "None", ...), an audit event's
+  code ("governance.record.created"), a Python repr ({'…': …}, datetime(…)) or an id shown
+  as a number ("#47.201"). The pages show stored values through ``core.display``.
 
 The sequences of ``public`` and of the template schema the members are cloned from are
 moved past 10000 first, so every id the demo makes has five digits.
@@ -69,6 +74,8 @@ ENGLISH_WORDS = re.split(
 ENGLISH = re.compile(r"(?<![\w.@/-])(" + "|".join(map(re.escape, ENGLISH_WORDS)) + r")(?![\w@/-])")
 # An audit event's code ("governance.record.created") instead of its title.
 EVENT_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\.[a-z_]+\b(?!\.[a-z])")
+# An identifier shown as a number ("Kørsel #47.201"): ids are plain digits ("#47201").
+GROUPED_ID = re.compile(r"#\d{1,3}[.,\u00a0]\d{3}(?!\d)")
 # Python's way of printing a dict, a list of tuples, a date or nothing.
 PYTHON_REPR = re.compile(r"\{'[^']*': |\[\('|\bdatetime\.?\w*\(|\bDecimal\(|\bUUID\(")
 # Text a reader sees or hears: everything outside these elements, and these attributes.
@@ -145,10 +152,12 @@ def identifiers_localised(page: Page) -> list[str]:
 
 
 def not_danish(page: Page) -> list[str]:
-    """English words and Python reprs in what the reader sees."""
+    """English words, audit event codes, Python reprs and grouped ids in what the reader
+    sees."""
     found = []
     for text in page.text:
-        if ENGLISH.search(text) or PYTHON_REPR.search(text) or EVENT_CODE.search(text):
+        patterns = (ENGLISH, PYTHON_REPR, EVENT_CODE, GROUPED_ID)
+        if any(pattern.search(text) for pattern in patterns):
             found.append(text[:120])
     return found
 
