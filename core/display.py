@@ -203,6 +203,7 @@ def schema_title(key: str, schema) -> str:
 # motion (blue), waiting for someone (yellow), failed or refused (red), ended (grey).
 STATUS_TONES = {
     "success": {
+        "online",
         "succeeded",
         "done",
         "active",
@@ -227,8 +228,19 @@ STATUS_TONES = {
         "queued",
         "open",
     },
-    "warning": {"pending", "paused", "new", "draft", "idea", "business_exception", "manual"},
-    "error": {"failed", "application_exception", "rejected", "abandoned"},
+    "warning": {
+        "pending",
+        "paused",
+        "new",
+        "draft",
+        "idea",
+        "business_exception",
+        "manual",
+        "acknowledged",
+        "silent",
+        "warning",
+    },
+    "error": {"revoked", "critical", "failed", "application_exception", "rejected", "abandoned"},
 }
 
 
