@@ -46,3 +46,9 @@ def status_change(event) -> str:
     return display.audit_changes(
         {"status": event.changes["status"]}, event.target_type.model_class()
     )[0][1]
+
+
+@register.filter
+def months(values) -> str:
+    """Several months as words: "november 2026, december 2026"."""
+    return ", ".join(display.month(value) for value in values or [])
