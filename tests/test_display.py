@@ -1,8 +1,10 @@
 """The display layer (core.display): stored values as a Danish reader reads them."""
 
 import datetime
+import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,3 +82,22 @@ def test_a_status_has_exactly_one_colour():
     assert len(every) == len(set(every))
     assert display.status_tone("failed") == "error"
     assert display.status_tone("nothing-known") == "neutral"
+
+
+BADGE_RULE = re.compile(r"\.rk-status--(\w+) \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6});")
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[index : index + 2], 16) / 255 for index in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_badge_colour_has_text_contrast_of_at_least_4_5_to_1():
+    with open(finders.find("css/app.css"), encoding="utf-8") as css:
+        found = BADGE_RULE.findall(css.read())
+    rules = {tone: (background, text) for tone, background, text in found}
+    assert set(rules) == {*display.STATUS_TONES, "neutral"}
+    for tone, (background, text) in rules.items():
+        lighter, darker = sorted((_luminance(background), _luminance(text)), reverse=True)
+        assert (lighter + 0.05) / (darker + 0.05) >= 4.5, tone

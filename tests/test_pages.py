@@ -7,6 +7,8 @@ link and GET form a page shows (each kind of URL a few times), and fails on:
 - an identifier or number printed through localisation where software reads it back: in a
   link, a form's action, a form value or a data attribute ("47.200" is not an id);
 - a static file (stylesheet, script, icon) that is not there;
+- a status in a list (a cell with ``data-status``) not shown as the shared badge
+  (``{% status_badge %}``: colour and text);
 - what a reader sees (text and the title, aria-label, placeholder, alt and data-confirm
   attributes) that is not Danish: a word of the English UI or of stored values
   (``ENGLISH_WORDS``: "Trigger", "municipality", "ended", "None", ...), an audit event's
@@ -97,11 +99,18 @@ class Page(HTMLParser):
         self.get_forms: list[tuple[str, list[tuple[str, str]]]] = []
         self.text: list[str] = []
         self._hidden = 0
+        self.bare_statuses: list[str] = []
+        self._status_cell: list[str | None] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag in HIDDEN_TEXT:
             self._hidden += 1
+        if tag == "td":
+            self._status_cell.append(attributes.get("data-status"))
+        badge = tag == "span" and "rk-status" in (attributes.get("class") or "").split()
+        if badge and self._status_cell:
+            self._status_cell[-1] = None
         for name in READ_ATTRIBUTES:
             if attributes.get(name):
                 self.text.append(attributes[name])
@@ -130,6 +139,10 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag in HIDDEN_TEXT:
             self._hidden = max(self._hidden - 1, 0)
+        if tag == "td" and self._status_cell:
+            status = self._status_cell.pop()
+            if status:
+                self.bare_statuses.append(status)
         if tag == "form" and self._get_form is not None:
             self.get_forms.append(self._get_form)
             self._get_form = None
@@ -189,6 +202,10 @@ def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
         page.feed(response.content.decode())
         problems.extend(f"{label}: {url} prints {shown}" for shown in identifiers_localised(page))
         problems.extend(f"{label}: {url} shows {shown!r}" for shown in not_danish(page))
+        problems.extend(
+            f"{label}: {url} shows the status {status!r} without its badge"
+            for status in set(page.bare_statuses)
+        )
         for static_url in set(page.static) - static_checked:
             static_checked.add(static_url)
             if not finders.find(urlsplit(static_url).path.removeprefix(settings.STATIC_URL)):
