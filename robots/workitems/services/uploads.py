@@ -255,13 +255,14 @@ def to_item_row(queue: WorkQueue, header: list[str], line: int, cells: list):
             try:
                 row.priority = int(str(_json_value(value)))
             except ValueError:
-                problems.append(_("priority: must be a whole number"))
+                problems.append(_("%(column)s: must be a whole number") % {"column": name.strip()})
         elif key in ("deadline", "defer_until"):
             try:
                 setattr(row, key, _datetime(value))
             except (ValueError, OverflowError):
                 problems.append(
-                    _("%(column)s: not a date (use YYYY-MM-DD or DD-MM-YYYY)") % {"column": key}
+                    _("%(column)s: not a date (use YYYY-MM-DD or DD-MM-YYYY)")
+                    % {"column": name.strip()}
                 )
         else:
             row.payload[name] = _typed(_json_value(value), properties.get(name) or {})

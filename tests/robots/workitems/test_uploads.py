@@ -87,7 +87,7 @@ def test_what_danish_excel_writes_by_default_is_read_with_danish_column_names(
     upload = upload_and_read(queue, "lejemål.csv", content)
     assert upload.rows_valid == 1
     assert [(error["line"], error["message"]) for error in upload.errors] == [
-        (3, "priority: must be a whole number")
+        (3, "Prioritet: must be a whole number")  # the column as the file names it
     ]
     item = WorkItem.objects.get()
     assert item.reference == "Æ-1" and item.priority == 7
