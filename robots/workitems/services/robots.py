@@ -121,12 +121,13 @@ def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> Wo
 def reserve_for_job(job, queue_id: int, *, now=None) -> WorkItem | None:
     """``reserve_next`` for a robot's call: the queue must be one of the running ``job``'s
     deployment, in its member's schema, read without switching the connection to it. None
-    when there is no item to work on now, or no such queue (the caller tells which)."""
+    when there is no item to work on now, or no such queue (the caller tells which).
+    ``job`` is a ``Job`` or a ``robots.selectors.RunningJob``."""
     return _reserve(
         queue_id=queue_id,
         job_id=job.pk,
         now=now or timezone.now(),
-        schema_name=job.organisation.schema_name,
+        schema_name=job.schema_name,
         deployment_id=job.deployment_id,
     )
 
@@ -256,7 +257,7 @@ def release_for_job(
             raise ValidationError({"output": problems})
     found = list(
         WorkItem.objects.raw(
-            _RELEASE_SQL.format(**_tables(job.organisation.schema_name), columns=_ITEM_COLUMNS),
+            _RELEASE_SQL.format(**_tables(job.schema_name), columns=_ITEM_COLUMNS),
             {
                 "item": item_id,
                 "deployment": job.deployment_id,

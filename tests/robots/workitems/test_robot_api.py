@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -17,6 +19,7 @@ from robots.runlogs.models import JobLogLine
 from robots.services import jobs
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemFile, WorkQueue
+from robots.workitems.robot_api import RobotItemSerializer
 from tenants.services import site_host
 
 pytestmark = pytest.mark.django_db
@@ -415,3 +418,32 @@ def test_only_the_run_that_reserved_an_item_releases_it_and_its_message_is_maske
     assert answer["reason"] == "Login med *** afvist"
     assert item_in(aarhus, item).reason == "Login med *** afvist"
     redaction.forget_all_secrets()
+
+
+def test_a_reserve_and_a_release_each_take_two_statements(office, aarhus, running, queue):
+    """The calls a robot makes for every item: its job read by the token in one plain
+    statement, then the reserve or the release with the item's history in one more; the
+    answer is the documented item."""
+    _job, token = running
+    client = job_client(office, token)
+    reserve = f"/api/v1/robot/work-queues/{queue.pk}/reserve/"
+    first, second = add(aarhus, queue, reference="A"), add(aarhus, queue, reference="B")
+    client.post(reserve)  # the site is looked up once
+    done = {"outcome": "done"}
+    client.post(f"/api/v1/robot/work-items/{first.pk}/release/", done, "application/json")
+    with CaptureQueriesContext(connection) as reserving:
+        reserved = client.post(reserve).json()
+    with CaptureQueriesContext(connection) as releasing:
+        released = client.post(
+            f"/api/v1/robot/work-items/{second.pk}/release/",
+            {"outcome": "done", "output": {"sag": "12-3"}},
+            "application/json",
+        ).json()
+    assert (len(reserving), len(releasing)) == (2, 2)
+    assert (reserved["id"], reserved["status"]) == (second.pk, "in_progress")
+    with schema_context(aarhus.schema_name):
+        item = WorkItem.objects.get(pk=second.pk)
+        assert released == RobotItemSerializer(item).data
+        assert (item.status, item.output) == (Status.DONE, {"sag": "12-3"})
+        item.status, item.outcome, item.output = Status.IN_PROGRESS, "", None
+        assert reserved == RobotItemSerializer(item).data
