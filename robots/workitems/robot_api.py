@@ -30,6 +30,10 @@ from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.serializers import ROBOT_ITEM_FIELDS
 
 
+class JobNotRunning(exceptions.AuthenticationFailed):
+    default_detail = _("Unknown job token, or the job is no longer running.")
+
+
 class JobTokenAuthentication(authentication.BaseAuthentication):
     """``Authorization: Bearer <job token>``: the token the job was claimed with."""
 
@@ -45,9 +49,7 @@ class JobTokenAuthentication(authentication.BaseAuthentication):
             )
         job = self.running_job(header[1].decode(errors="replace"))
         if job is None:
-            raise exceptions.AuthenticationFailed(
-                _("Unknown job token, or the job is no longer running.")
-            )
+            raise JobNotRunning
         return JobPrincipal(job), job
 
     def authenticate_header(self, request):
@@ -58,11 +60,13 @@ class JobTokenAuthentication(authentication.BaseAuthentication):
 
 
 class RunningJobTokenAuthentication(JobTokenAuthentication):
-    """The same token, for the calls a robot makes for every item (reserve, release): only
-    what they need of the job, in one plain statement (``selectors.running_job_by_token``)."""
+    """The same token, for the calls a robot makes for every item (reserve, release): the
+    job as this process read it at the robot's earlier call, or else only what these calls
+    need of it, in one plain statement (``selectors.known_running_job``). A job known from
+    before is checked by the call's own statement (``ItemCallView``)."""
 
     def running_job(self, token: str):
-        return job_selectors.running_job_by_token(token)
+        return job_selectors.known_running_job(token)
 
 
 # The same ``jobToken`` scheme in the OpenAPI document as the other robot endpoints'.
@@ -160,9 +164,20 @@ def robot_item(item: WorkItem) -> dict:
 
 
 class ItemCallView(JsonJobView):
-    """A reserve or a release: the job as ``RunningJob``, the item answered by ``robot_item``."""
+    """A reserve or a release, answered by ``robot_item``. The job (a ``RunningJob``) may be
+    known from the robot's earlier call and not yet checked in this request: the services'
+    one statement checks that it still runs with the token, and every other way first
+    calls ``verified_job``. So the usual call is one statement."""
 
     authentication_classes = [RunningJobTokenAuthentication]
+
+    def verified_job(self) -> RunningJob:
+        """The job as the database has it now (401 when it no longer runs)."""
+        if not self.job.verified:
+            self.job = job_selectors.running_job_by_token_hash(self.job.token_hash)
+            if self.job is None:
+                raise JobNotRunning
+        return self.job
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -201,13 +216,16 @@ class RobotReserveView(ItemCallView):
     def post(self, request, pk):
         """Reserve the queue's next item (204 when there is none to work on now)."""
         if self.job.first_work_item is not None:
-            with schema_context(self.job.schema_name):
-                item = self.first_input(selectors.robot_queue(self.job.deployment_id, pk))
-                if item is not None:
-                    return Response(robot_item(item))
+            job = self.verified_job()
+            with schema_context(job.schema_name):
+                item = self.first_input(selectors.robot_queue(job.deployment_id, pk))
+            if item is not None:
+                job_selectors.forget_first_work_item(job)
+                return Response(robot_item(item))
         # The usual call: the next item in one statement, without switching schemas.
         item = services.reserve_for_job(self.job, pk)
         if item is None:
+            self.verified_job()
             with schema_context(self.job.schema_name):
                 selectors.robot_queue(self.job.deployment_id, pk)  # 404 when not the job's
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -227,6 +245,7 @@ class RobotReleaseView(ItemCallView):
         # anything else as before.
         item = services.release_for_job(self.job, pk, **data)
         if item is None:
+            self.verified_job()
             with schema_context(self.job.schema_name):
                 item = selectors.robot_item(self.job.deployment_id, pk)
                 item = services.release(item, **data, job_id=self.job.pk)
