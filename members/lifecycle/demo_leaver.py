@@ -102,5 +102,6 @@ def export() -> MemberExport | None:
     if member is None or data.latest_export(member) is not None:
         return None
     admin = User.objects.get(email="admin@robotkontor.dk")
-    requested = data.request_export(actor=admin, site=tenants_services.office(), organisation=member)
+    office = tenants_services.office()
+    requested = data.request_export(actor=admin, site=office, organisation=member)
     return data.build_export(requested.pk)
