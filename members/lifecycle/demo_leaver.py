@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from billing.models import Period
 from billing.months import add_months, current_month
 from members.data import services as data
 from members.lifecycle import services
@@ -58,11 +59,12 @@ def joined_and_left() -> tuple[date, date]:
 @transaction.atomic
 def load() -> tuple[date, date] | None:
     """Onboard the member and record its leaving; returns the day it joined and its last
-    day, or None when it is there."""
-    if Organisation.objects.filter(slug=SLUG).exists():
+    day, or None when it is there or a demo loaded before it closed its months."""
+    joined_on, left_on = joined_and_left()
+    closed = Period.objects.filter(status__in=Period.FINAL, month__gte=joined_on.replace(day=1))
+    if Organisation.objects.filter(slug=SLUG).exists() or closed.exists():
         return None
     admin = User.objects.get(email="admin@robotkontor.dk")
-    joined_on, left_on = joined_and_left()
     member = services.join_member(actor=admin, joined_on=joined_on, **LEAVER)
     services.add_key_figure(
         organisation=member,
