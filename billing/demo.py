@@ -19,8 +19,10 @@ KOMBIT_BANDS = {
     "figure": KeyFigure.Kind.POPULATION,
     "bands": [{"up_to": 150_000, "factor": "1"}, {"up_to": None, "factor": "0.5"}],
 }
-LICENCE_SHARES = {"aarhus": 25, "odense": 15, "aalborg": 15, "vejle": 10, "aab": 15}
-LICENCE_SHARES |= {"fsb": 10, "lejerbo": 10}
+# Boligselskabet Skanderborg left the partnership last month (members.lifecycle.demo_leaver):
+# the closed months it was a member of give it its share.
+LICENCE_SHARES = {"aarhus": 25, "odense": 15, "aalborg": 15, "vejle": 10, "aab": 10}
+LICENCE_SHARES |= {"fsb": 10, "lejerbo": 10, "boligskanderborg": 5}
 # (name, amount in øre, key, key parameters, limited to kinds); every member has the figures
 # its pools need, so the month can be previewed and closed at once.
 # A month of a shared office of two to three people (the seeds' "fælles RPA-kontor").

@@ -36,6 +36,7 @@ from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from intake import demo as intake_demo
 from members.lifecycle import demo as members_demo
+from members.lifecycle import demo_leaver
 from orders import demo as orders_demo
 from robots.models import Deployment, Job
 from robots.workitems import demo as workitems_demo
@@ -56,6 +57,7 @@ DEMO_PARTS = [
     orders_demo,
     intake_demo,
     workitems_demo,
+    demo_leaver,  # before billing's: its pools give the leaver its share
     billing_demo,
     members_demo,
 ]
@@ -268,6 +270,7 @@ def demo_with_large_ids(without_standard_schemas, monkeypatch):
     move_sequences_past(FIRST_ID, "public")
     for part in DEMO_PARTS:
         part.load()
+    demo_leaver.export()
     # A run that failed as the runner agent reports it (its message stored in English), with
     # parameters, so its pages show a stored message and parameter titles.
     deployment = Deployment.objects.filter(organisation__slug="aarhus").first()
@@ -320,6 +323,32 @@ def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_lar
         read += crawl(client, host, label, problems)
     assert read > 100
     assert not problems, "\n".join(problems)
+
+
+def test_the_member_that_left_reads_in_danish_on_the_office_console(demo_with_large_ids):
+    """The demo's leaver: its member page, its data page with the finished export and its
+    checksum (a page no menu links to yet, so the crawl does not find it) and the register."""
+    leaver = Organisation.objects.get(slug=demo_leaver.SLUG)
+    export = leaver.data_exports.get()
+    admin = Membership.objects.get(user__email="admin@robotkontor.dk").user
+    client = Client(HTTP_HOST=services.site_host(services.office()))
+    client.force_login(admin)
+    urls = [
+        f"/members/{leaver.slug}/",
+        f"/members/{leaver.pk}/data/",
+        f"/members/exports/{export.pk}/",
+        "/members/register/",
+        "/members/data/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = Page()
+        page.feed(response.content.decode())
+        assert not not_danish(page), (url, not_danish(page))
+        assert not identifiers_localised(page), (url, identifiers_localised(page))
+    data_page = client.get(f"/members/{leaver.pk}/data/").content.decode()
+    assert export.sha256 in data_page and leaver.name in data_page
 
 
 def test_a_failed_run_reads_in_danish_with_parameter_titles(demo_with_large_ids):

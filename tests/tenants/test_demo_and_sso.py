@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from allauth.socialaccount.models import SocialApp
 from django.core.management import call_command
@@ -13,10 +15,13 @@ from insight import demo as insight_demo
 from insight import selectors as insight_selectors
 from insight.models import MonthlyValue
 from intake.models import Idea
+from members.lifecycle import demo_leaver
 from members.lifecycle import selectors as members_selectors
+from members.models import Departure, MemberExport
 from orders.models import Order
 from robots.models import Deployment
 from robots.workitems.models import WorkQueue
+from tenants import services
 from tenants.models import Domain, KeyFigure, Membership, Organisation, User
 
 pytestmark = pytest.mark.django_db
@@ -43,14 +48,15 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     output = capsys.readouterr().out
     assert "http://aarhus.localhost:8000/" in output and "admin@robotkontor.dk" in output
     kinds = Organisation.objects.values_list("kind", flat=True)
-    # Seven members, and Horsens Kommune, which joined on the 11th of this month.
+    # Seven members, Horsens Kommune, which joined on the 11th of this month, and
+    # Boligselskabet Skanderborg, which left on the last day of last month.
     assert sorted(kinds).count("municipality") == 5
-    assert sorted(kinds).count("housing") == 3
+    assert sorted(kinds).count("housing") == 4
     assert KeyFigure.objects.filter(kind="population").count() == 5
     horsens = Organisation.objects.get(slug="horsens")
     assert MemberTerm.objects.get(organisation=horsens).joined_on.day == 11
     assert members_selectors.can_order_robots(members_selectors.checklist(horsens))
-    assert KeyFigure.objects.filter(kind="housing_units").count() == 3
+    assert KeyFigure.objects.filter(kind="housing_units").count() == 4
     assert RobotVersion.objects.filter(status="production").count() == 8
     # Orders and ideas in every stage, so every page has something to show.
     assert set(Order.objects.values_list("status", flat=True)) == set(Order.Status.values)
@@ -102,9 +108,45 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     closed = [month.figures for month in partnership.monthly if not month.figures.preliminary]
     assert sum(figures.net_ore for figures in closed) > 0 and partnership.payback is not None
     assert insight_selectors.pipeline(Organisation.objects.get(slug="aab"), aab.span).live
+    assert_the_leaver_left_with_its_final_invoice_and_export(output, period.month)
     before = snapshot()
     call_command("load_demo")
     assert snapshot() == before
+    assert MemberExport.objects.count() == 1
+    # The leaver's site is closed to its people (after the loads: a request moves the
+    # connection to the site's schema).
+    leaver = Organisation.objects.get(slug=demo_leaver.SLUG)
+    client = Client(HTTP_HOST=services.site_host(leaver))
+    client.force_login(User.objects.get(email=demo_leaver.ADMIN_EMAIL))
+    assert client.get("/").status_code == 403
+
+
+def assert_the_leaver_left_with_its_final_invoice_and_export(output, this_month):
+    leaver = Organisation.objects.get(slug=demo_leaver.SLUG)
+    term = MemberTerm.objects.get(organisation=leaver)
+    last_month = billing_demo.add_months(this_month, -1)
+    assert term.left_on == this_month - timedelta(days=1)
+    assert term.joined_on == billing_demo.add_months(this_month, -5).replace(day=10)
+    departure = Departure.objects.get(organisation=leaver)
+    assert departure.reason and departure.decision_reference and departure.completed_at
+    # Billed for its days as a member only: from the month it joined (part of it, pro rata)
+    # to the month it left, whose ordinary close gave its numbered final invoice.
+    invoices = Invoice.objects.filter(organisation=leaver, kind="invoice")
+    months = sorted(invoices.values_list("period__month", flat=True))
+    assert months == [billing_demo.add_months(this_month, offset) for offset in range(-5, 0)]
+    final = invoices.get(period__month=last_month)
+    assert final.number and final.is_final_settlement
+    assert not any(invoice.is_final_settlement for invoice in invoices.exclude(pk=final.pk))
+    first = invoices.get(period__month=term.joined_on.replace(day=1))
+    month_days = first.period.days
+    line = first.lines.filter(kind="pool_share").first().description
+    assert f"medlem {month_days - 10 + 1} af {month_days} dage" in line
+    # Its export is made, with its checksum, and the member is not erased.
+    export = MemberExport.objects.get(organisation=leaver)
+    assert export.status == MemberExport.Status.READY and len(export.sha256) == 64
+    assert f"SHA-256 {export.sha256[:12]}" in output and "erase the member by hand" in output
+    assert leaver.erasure_receipts.count() == 0
+    assert not leaver.is_active
 
 
 @pytest.mark.usefixtures("without_standard_schemas")

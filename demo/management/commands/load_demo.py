@@ -5,9 +5,11 @@ from catalog import demo as catalog_demo
 from insight import demo as insight_demo
 from intake import demo as intake_demo
 from members.lifecycle import demo as members_demo
+from members.lifecycle import demo_leaver
 from orders import demo as orders_demo
 from robots.workitems import demo as workitems_demo
 from tenants import demo
+from tenants.services import office, site_url
 
 
 class Command(BaseCommand):
@@ -19,10 +21,14 @@ class Command(BaseCommand):
         orders = orders_demo.load()
         ideas = intake_demo.load()
         items = workitems_demo.load()
+        # Before the history closes the months it was a member of.
+        left = demo_leaver.load()
         pools = billing_demo.load()
         history = insight_demo.load()
         credit_note = billing_demo.add_credit_note()
         joined = members_demo.load()
+        # After the history: the archive holds its final invoice.
+        export = demo_leaver.export()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -48,4 +54,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Added Horsens Kommune, a member since {joined} (admin@horsens.dk), "
                 "with its data-processing agreement."
+            )
+        if left:
+            joined_on, left_on = left
+            self.stdout.write(
+                f"Added {demo_leaver.LEAVER['name']}, a member from {joined_on} that left on"
+                f" {left_on} (last month's close gave its final invoice); its site is closed."
+            )
+        if export:
+            page = site_url(office(), f"/members/{export.organisation_id}/data/")
+            self.stdout.write(
+                f"Made the data export of {demo_leaver.LEAVER['name']} (SHA-256"
+                f" {export.sha256[:12]}…). It is not erased: download the export and erase"
+                f" the member by hand at {page}"
             )
