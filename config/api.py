@@ -83,7 +83,10 @@ ANY_OPERATION_ERRORS = {
     "403": "Not allowed for this role or on this site.",
     "404": "Not found, or not this organisation's.",
 }
-BODY_ERRORS = {"413": "The request body is too large."}
+BODY_ERRORS = {
+    "413": "The request body is too large.",
+    "415": "The body's content type is not one this operation reads (JSON or a form).",
+}
 CONFLICT = "The object has moved on: the change no longer applies."
 METHODS = ("get", "put", "post", "patch", "delete")
 

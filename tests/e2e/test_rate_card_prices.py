@@ -2,6 +2,7 @@
 graduated robot-minute tiers, typed the Danish way, and sees them listed; a tier out of
 order is refused on the form with the reason, and nothing is saved."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -49,3 +50,33 @@ def test_finance_adds_a_rate_card_with_a_robot_price_and_two_tiers(
         "0–1.000 min.: 1,00 kr",
         "over 1.000 min.: 0,80 kr",
     ]
+
+
+def test_finance_ends_an_open_ended_rate_card_after_confirming(page, site_url, office, make_user):
+    """The card is ended on the day finance gives, only after the dialog has named what
+    follows; cancelling leaves it open-ended."""
+    make_user("okonomi@robotkontor.dk", office, Role.FINANCE)
+    card = RateCard.objects.create(
+        name="Takster 2025",
+        valid_from=date(2025, 1, 1),
+        robot_minute_price=Decimal("2.00"),
+        staff_hour_price=Decimal("800.00"),
+    )
+    sign_in(page, site_url(office, "/accounts/login/"), "okonomi@robotkontor.dk")
+    page.goto(site_url(office, "/billing/rate-cards/"))
+    form = page.locator(f"[data-rate-card='{card.pk}'] [data-testid=end-rate-card]")
+    form.get_by_label("Sidste dag").fill("2025-06-30")
+
+    form.get_by_role("button", name="Afslut").click()
+    dialog = page.get_by_role("dialog")
+    assert "Takster 2025" in dialog.inner_text()
+    dialog.get_by_role("button", name="Annullér").click()
+    card.refresh_from_db()
+    assert card.valid_to is None
+
+    form.get_by_role("button", name="Afslut").click()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Afslut").click()
+    card.refresh_from_db()
+    assert card.valid_to == date(2025, 6, 30)
+    assert page.locator(f"[data-rate-card='{card.pk}'] [data-testid=end-rate-card]").count() == 0
