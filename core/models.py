@@ -61,7 +61,10 @@ class AccessibilityStatement(models.Model):
         NONE = "none", _("The site is not compliant with the requirements")
 
     compliance = models.CharField(
-        _("compliance status"), max_length=10, choices=Compliance.choices, default=Compliance.PARTIAL
+        _("compliance status"),
+        max_length=10,
+        choices=Compliance.choices,
+        default=Compliance.PARTIAL,
     )
     non_accessible_content = models.TextField(
         _("non-accessible content"),

@@ -4,28 +4,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AccessibilityStatement',
+            name="AccessibilityStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('compliance', models.CharField(choices=[('full', 'The site is fully compliant with the requirements'), ('partial', 'The site is partially compliant with the requirements'), ('none', 'The site is not compliant with the requirements')], default='partial', max_length=10, verbose_name='compliance status')),
-                ('non_accessible_content', models.TextField(blank=True, help_text='What is not accessible, why, and which accessible alternatives there are.', verbose_name='non-accessible content')),
-                ('feedback_email', models.EmailField(blank=True, help_text="Where users report accessibility problems. Empty: the office's e-mail.", max_length=254, verbose_name='feedback e-mail')),
-                ('feedback_phone', models.CharField(blank=True, max_length=30, verbose_name='feedback phone')),
-                ('assessment', models.TextField(blank=True, help_text='For example: a self-assessment with automated tests and manual checks.', verbose_name='how the site was assessed')),
-                ('prepared_on', models.DateField(verbose_name='statement prepared on')),
-                ('reviewed_on', models.DateField(blank=True, null=True, verbose_name='last reviewed on')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "compliance",
+                    models.CharField(
+                        choices=[
+                            ("full", "The site is fully compliant with the requirements"),
+                            ("partial", "The site is partially compliant with the requirements"),
+                            ("none", "The site is not compliant with the requirements"),
+                        ],
+                        default="partial",
+                        max_length=10,
+                        verbose_name="compliance status",
+                    ),
+                ),
+                (
+                    "non_accessible_content",
+                    models.TextField(
+                        blank=True,
+                        help_text="What is not accessible, why, and which accessible alternatives there are.",
+                        verbose_name="non-accessible content",
+                    ),
+                ),
+                (
+                    "feedback_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Where users report accessibility problems. Empty: the office's e-mail.",
+                        max_length=254,
+                        verbose_name="feedback e-mail",
+                    ),
+                ),
+                (
+                    "feedback_phone",
+                    models.CharField(blank=True, max_length=30, verbose_name="feedback phone"),
+                ),
+                (
+                    "assessment",
+                    models.TextField(
+                        blank=True,
+                        help_text="For example: a self-assessment with automated tests and manual checks.",
+                        verbose_name="how the site was assessed",
+                    ),
+                ),
+                ("prepared_on", models.DateField(verbose_name="statement prepared on")),
+                (
+                    "reviewed_on",
+                    models.DateField(blank=True, null=True, verbose_name="last reviewed on"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'accessibility statement',
+                "verbose_name": "accessibility statement",
             },
         ),
     ]
