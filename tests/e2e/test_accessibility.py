@@ -39,6 +39,7 @@ RUN_AXE = """async (tags) => {
   return result.violations.map(v => v.id + ": " + v.help + " — " +
     v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
 }"""
+NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 SIDEWAYS = """() => {
   const root = document.documentElement;
   if (root.scrollWidth <= root.clientWidth) return null;
@@ -85,6 +86,8 @@ def problems_on(page, url: str) -> list[str]:
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
+        # Two frames: the page has seen the resize (the table containers re-measure on it).
+        page.evaluate(NEXT_FRAMES)
         if not page.evaluate("() => window.axe !== undefined"):
             page.evaluate(AXE)
         problems += [f"{url} at {width} px: {v}" for v in page.evaluate(RUN_AXE, WCAG_TAGS)]
