@@ -141,7 +141,7 @@ def test_every_main_page_meets_wcag_2_1_aa_for_every_role_at_1366_and_320_px(
     # The sign-in page and the accessibility statement, without signing in.
     page.context.clear_cookies()
     for organisation in {m.organisation for m in one_per_role.values()}:
-        for url in ("/accounts/login/",):
+        for url in ("/accounts/login/", "/accessibility/"):
             page.goto(site_url(organisation, url))
             problems += [f"anonymous: {problem}" for problem in problems_on(page, url)]
     assert pages > 100
