@@ -74,6 +74,7 @@ def test_at_desktop_width_the_menu_groups_links_and_marks_the_page(
     administration.locator("> .submenu > button").click()
     assert nav.locator("a[aria-current=page]").inner_text() == "Personer"
     assert page.get_by_role("button", name="Log ud").is_visible()
+    assert not page.get_by_role("button", name="Menu").is_visible()
 
 
 def test_an_invalid_form_puts_the_focus_on_its_error_summary(page, site_url, office, make_user):
