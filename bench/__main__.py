@@ -21,6 +21,7 @@ NAMES = (
     "invoice_pdfs",
     "billing_close",
     "insight_dashboard",
+    "member_export",
 )
 
 

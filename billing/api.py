@@ -15,11 +15,13 @@ from billing.models import CostPool, Invoice, Period, RateCard, UsageEntry
 from billing.serializers import (
     CostPoolSerializer,
     CostPoolUpdateSerializer,
+    CreditNoteRequestSerializer,
     InvoiceSerializer,
     PeriodSerializer,
     PreviewSerializer,
     RateCardEndSerializer,
     RateCardSerializer,
+    RateCardUpdateSerializer,
     UsageEntrySerializer,
 )
 from core.tasks import enqueue_in_schema
@@ -82,12 +84,16 @@ class RateCardViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Rate cards (prices by date). Finance creates them (an overlap is refused) and ends
-    an open-ended one so that a new card can follow it."""
+    """Rate cards (prices by date, with prices per catalog robot and graduated robot-minute
+    tiers). Finance creates them (an overlap is refused), changes a card's prices until a
+    month billed with it is closed, and ends an open-ended one so that a new card can
+    follow it."""
 
     serializer_class = RateCardSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
     permission_classes = [HasCapability, FinanceWrites]
     required_capability = Capability.VIEW_BILLING
     queryset = RateCard.objects.none()
@@ -95,8 +101,20 @@ class RateCardViewSet(
     def get_queryset(self):
         return selectors.rate_cards()
 
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return RateCardUpdateSerializer
+        return RateCardSerializer
+
     def perform_create(self, serializer):
-        serializer.instance = services.create_rate_card(**serializer.validated_data)
+        serializer.instance = services.create_rate_card(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_rate_card(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(request=RateCardEndSerializer, responses=RateCardSerializer)
     @action(detail=True, methods=["post"])
@@ -143,16 +161,34 @@ class CostPoolViewSet(viewsets.ModelViewSet):
 
 
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Invoices and credit notes with their lines: a member its own, the office all."""
+    """Invoices and credit notes with their lines: a member its own, the office all. The
+    office's finance staff credit a closed invoice."""
 
     serializer_class = InvoiceSerializer
-    permission_classes = [HasCapability]
+    permission_classes = [HasCapability, FinanceWrites]
     required_capability = Capability.VIEW_BILLING
     queryset = Invoice.objects.none()
     filterset_fields = ["kind"]
 
     def get_queryset(self):
         return selectors.invoices_for(self.request.tenant)
+
+    @extend_schema(request=CreditNoteRequestSerializer, responses={201: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def credit(self, request, pk=None):
+        """Issue a numbered credit note for a closed invoice, all of it or some lines, with
+        the reason; the corrected amount (``rebill_ore``, before VAT) is billed in the next
+        open month. Refused (400, nothing saved) for a draft or a credit note, an empty
+        reason, lines of another invoice or lines already credited."""
+        serializer = CreditNoteRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note, _adjustment = services.credit_invoice(
+            self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            InvoiceSerializer(selectors.invoices_for(request.tenant).get(pk=note.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class UsageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

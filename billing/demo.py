@@ -1,6 +1,8 @@
 """Demo billing for `make run`: the partnership's rate card and this month's cost pools, one
 for each kind of key, so the finance pages and each member's cost page have something to
-show. Loaded once: when a rate card exists, nothing changes."""
+show; Lejerbo joined the partnership in the middle of last month (so last month's pool lines
+show the day factor), and once last month is closed, one of its invoice lines is credited.
+Loaded once: when a rate card (a credit note) exists, nothing changes."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import services
-from billing.models import KeyKind, RateCard
+from billing.models import Invoice, InvoiceLine, KeyKind, RateCard
+from billing.months import add_months, current_month
 from tenants.models import KeyFigure, Organisation
 
 KOMBIT_BANDS = {
@@ -27,6 +30,9 @@ POOLS = [
     ("Fælles infrastruktur", 2_500_000, KeyKind.BANDED, KOMBIT_BANDS, ["municipality"]),
     ("Boligsystem-integrationer", 1_000_000, KeyKind.HOUSING_UNITS, {}, ["housing"]),
 ]
+# The member that joined in the middle of last month, on this day.
+JOINED_MID_MONTH = ("lejerbo", 16)
+CREDIT_REASON = "Kørsler under driftsforstyrrelse hos robotkontoret; halvdelen faktureres igen"
 
 
 @transaction.atomic
@@ -41,6 +47,11 @@ def load() -> int:
         staff_hour_price=Decimal("750.00"),
         work_item_price=Decimal("0.25"),
         deployment_monthly_fee_ore=150_000,
+    )
+    slug, day = JOINED_MID_MONTH
+    services.set_member_term(
+        organisation=Organisation.objects.get(slug=slug),
+        joined_on=add_months(current_month(), -1).replace(day=day),
     )
     return add_pools(services.get_period(services.month_of(timezone.localdate())))
 
@@ -61,3 +72,28 @@ def add_pools(period) -> int:
             limit_to_kinds=kinds,
         )
     return len(POOLS)
+
+
+@transaction.atomic
+def add_credit_note() -> Invoice | None:
+    """Credit Aarhus' first robot-usage line of last month (once it is closed), billing half
+    of it again this month; None when there is nothing to credit or a credit note exists."""
+    if Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).exists():
+        return None
+    line = (
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.ROBOT_USAGE,
+            invoice__organisation__slug="aarhus",
+            invoice__number__isnull=False,
+            invoice__period__month=add_months(current_month(), -1),
+        )
+        .select_related("invoice")
+        .order_by("position")
+        .first()
+    )
+    if line is None:
+        return None
+    note, _adjustment = services.credit_invoice(
+        line.invoice, reason=CREDIT_REASON, lines=[line.pk], rebill_ore=line.amount_ore // 2
+    )
+    return note

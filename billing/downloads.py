@@ -97,6 +97,24 @@ class InvoicePdfView(PeriodDownloadView):
         return attachment(pdf.document(invoice, office=office()), f"{file_stem(invoice)}.pdf", PDF)
 
 
+class CreditNoteDownloadView(FinanceView):
+    """A credit note as a PDF (``pdf``) or a Peppol UBL e-invoice (``xml``), as soon as it
+    is issued: it is numbered at once, while its period may still be open."""
+
+    def get(self, request, pk, kind):
+        if kind not in ("pdf", "xml"):
+            raise Http404
+        note = get_object_or_404(
+            Invoice.objects.select_related("organisation", "credits__period", "period"),
+            pk=pk,
+            kind=Invoice.Kind.CREDIT_NOTE,
+        )
+        if kind == "pdf":
+            return attachment(pdf.document(note, office=office()), f"{file_stem(note)}.pdf", PDF)
+        content = peppol.document(note, office=office())
+        return attachment(content, f"{file_stem(note)}.xml", "application/xml")
+
+
 class TableCsvView(PeriodDownloadView):
     """One of the period's tables (invoices, lines, allocation, settlement) as CSV."""
 

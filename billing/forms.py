@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import selectors
 from billing.models import CostPool, KeyKind, RateCard
-from billing.money import format_number, kroner_to_ore, parse_danish_number
+from billing.money import format_kr, format_number, kroner_to_ore, parse_danish_number
+from billing.services.rate_cards import PRICE_FIELDS
+from catalog.models import Robot
 from core.validators import validate_sane_date
 from tenants.models import KeyFigure, Organisation
 
@@ -45,22 +47,13 @@ class KronerField(forms.DecimalField):
         return value
 
 
-class RateCardForm(forms.Form):
-    """A new rate card; overlaps are refused by ``services.create_rate_card``, naming the
-    other card."""
+class RateCardPricesForm(forms.Form):
+    """A rate card's prices: the default per robot minute, staff hour, work item and
+    deployment, the rounding, the prices per catalog robot and the graduated robot-minute
+    tiers, each typed the way the page displays it. Whether they are allowed (overlapping
+    tiers, negative prices) is ``services``'s to decide; errors land on these fields."""
 
     name = forms.CharField(label=_("Name"), max_length=100)
-    valid_from = forms.DateField(
-        label=_("Valid from"),
-        validators=[validate_sane_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    valid_to = forms.DateField(
-        label=_("Valid to (inclusive)"),
-        required=False,
-        validators=[validate_sane_date],
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
     robot_minute_price = KronerField(
         label=_("Price per robot minute (kr)"), min_value=0, decimal_places=4
     )
@@ -76,11 +69,94 @@ class RateCardForm(forms.Form):
     runtime_rounding = forms.ChoiceField(
         label=_("Runtime rounding"), choices=RateCard.Rounding.choices
     )
+    robot_prices = forms.CharField(
+        label=_("Prices per robot (kr per minute)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For catalog robots priced apart from the price per robot minute: one robot per "
+            "line, its slug=price, e.g. faktura-robot=1,25."
+        ),
+    )
+    robot_minute_tiers = forms.CharField(
+        label=_("Robot-minute tiers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Graduated prices per member and month instead of the price per robot minute: one "
+            "tier per line, up to minutes=price, the last without a limit, e.g. 1.000=1,00 "
+            "and =0,80. Empty: one price for every minute."
+        ),
+    )
+
+    @classmethod
+    def initial_of(cls, card: RateCard) -> dict:
+        return {
+            **{field: getattr(card, field) for field in PRICE_FIELDS if field in cls.base_fields},
+            "monthly_fee": Decimal(card.deployment_monthly_fee_ore) / 100,
+            "robot_prices": "\n".join(
+                f"{price.robot.slug}={_danish(price.robot_minute_price, 2)}"
+                for price in card.robot_prices.all()
+            ),
+            "robot_minute_tiers": "\n".join(
+                f"{'' if tier['up_to'] is None else _danish(tier['up_to'])}"
+                f"={_danish(tier['price'], 2)}"
+                for tier in card.robot_minute_tiers or []
+            ),
+        }
+
+    def clean_robot_prices(self):
+        lines = _parse_lines(self.cleaned_data["robot_prices"], _("robot price"))
+        slugs = [slug for slug, _price in lines]
+        robots = dict(Robot.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        prices = {}
+        for slug, price in lines:
+            if slug not in robots:
+                raise forms.ValidationError(
+                    _("No robot in the catalog has the slug “%(slug)s”.") % {"slug": slug}
+                )
+            if robots[slug] in prices:
+                raise forms.ValidationError(
+                    _("“%(slug)s” is given twice; give each robot one price.") % {"slug": slug}
+                )
+            prices[robots[slug]] = _decimal(price)
+        return prices
+
+    def clean_robot_minute_tiers(self):
+        return [
+            {"up_to": str(_decimal(limit)) if limit else None, "price": str(_decimal(price))}
+            for limit, price in _parse_lines(self.cleaned_data["robot_minute_tiers"], _("tier"))
+        ]
 
     def service_fields(self) -> dict:
         fields = dict(self.cleaned_data)
         fields["deployment_monthly_fee_ore"] = kroner_to_ore(fields.pop("monthly_fee"))
         return fields
+
+
+def _danish(value, least: int = 0) -> str:
+    """A stored number as typed on the page: its own decimals (at least ``least``, at most
+    four), Danish notation."""
+    value = Decimal(str(value))
+    return format_number(value, min(4, max(least, -value.normalize().as_tuple().exponent)))
+
+
+class RateCardForm(RateCardPricesForm):
+    """A new rate card; overlaps are refused by ``services.create_rate_card``, naming the
+    other card."""
+
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to (inclusive)"),
+        required=False,
+        validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["name", "valid_from", "valid_to"]
 
 
 class RateCardEndForm(forms.Form):
@@ -239,3 +315,50 @@ class TimeEntryForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = selectors.billable_members()
+
+
+class CreditNoteForm(forms.Form):
+    """What to credit of a closed invoice: its lines not yet credited (all ticked at
+    first), the reason, and the corrected amount to bill in the next open month."""
+
+    lines = forms.TypedMultipleChoiceField(
+        label=_("Lines to credit"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one line to credit.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Printed on the credit note and on the adjustment."),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for the correction.")},
+    )
+    corrected_amount = KronerField(
+        label=_("Corrected amount to bill, kr excl. VAT"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, invoice, credited: dict[int, int], next_month: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        open_lines = [line for line in invoice.lines.all() if line.position not in credited]
+        self.fields["lines"].choices = [
+            (line.pk, f"{line.position}. {line.description} ({format_kr(line.amount_ore)})")
+            for line in open_lines
+        ]
+        self.fields["lines"].initial = [line.pk for line in open_lines]
+        self.fields["corrected_amount"].help_text = _(
+            "Billed as an adjustment on the member's invoice for %(month)s. Leave it empty "
+            "when nothing more is owed."
+        ) % {"month": next_month}
+
+    def service_fields(self) -> dict:
+        amount = self.cleaned_data["corrected_amount"]
+        return {
+            "lines": self.cleaned_data["lines"],
+            "reason": self.cleaned_data["reason"],
+            "rebill_ore": None if amount is None else kroner_to_ore(amount),
+        }

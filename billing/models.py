@@ -8,6 +8,7 @@ unchangeable: see the triggers in migration 0002.
 
 import calendar
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -116,8 +117,9 @@ class RateCard(models.Model):
         choices=Rounding.choices,
         default=Rounding.PER_STARTED_MINUTE,
     )
-    # Graduated tiers for robot minutes at the default price, per member and month:
-    # [{"up_to": 1000, "price": "1.00"}, {"up_to": null, "price": "0.80"}]. Empty: flat price.
+    # Graduated tiers for robot minutes at the default price, per member and month, as
+    # services.rate_cards.clean_tiers stores them: [{"up_to": "1000", "price": "1.00"},
+    # {"up_to": null, "price": "0.80"}]. Empty: flat price.
     robot_minute_tiers = models.JSONField(_("robot minute tiers"), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -150,6 +152,17 @@ class RateCard(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.valid_from} – {self.valid_to or ''})"
+
+    @property
+    def tier_rows(self) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+        """The robot-minute tiers as (above, up to, price): the minutes above ``above`` up
+        to ``up to`` (None: no limit) at ``price``."""
+        rows, above = [], Decimal(0)
+        for tier in self.robot_minute_tiers or []:
+            up_to = None if tier["up_to"] is None else Decimal(str(tier["up_to"]))
+            rows.append((above, up_to, Decimal(str(tier["price"]))))
+            above = up_to
+        return rows
 
 
 class RobotPrice(models.Model):
@@ -535,6 +548,15 @@ class Invoice(models.Model):
     @property
     def is_final(self) -> bool:
         return self.number is not None
+
+    @property
+    def is_final_settlement(self) -> bool:
+        """The member's final invoice: the closed invoice of the month its term ends in."""
+        if self.kind != self.Kind.INVOICE or not self.is_final:
+            return False
+        term = MemberTerm.objects.filter(organisation_id=self.organisation_id).first()
+        left_on = term.left_on if term else None
+        return left_on is not None and left_on.replace(day=1) == self.period.month
 
 
 class InvoiceLine(models.Model):

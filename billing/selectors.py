@@ -18,6 +18,7 @@ from billing.models import (
     TimeEntry,
     UsageEntry,
 )
+from billing.months import add_months
 from tenants.models import KeyFigure, Organisation
 
 
@@ -207,3 +208,49 @@ def cost_history(organisation: Organisation) -> dict:
             for name, amounts in sorted(per_robot.items())
         },
     }
+
+
+# --- Credit notes -------------------------------------------------------------------------
+
+
+def credit_notes():
+    """Every credit note, newest first, with the invoice it credits."""
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE)
+        .select_related("organisation", "period", "credits__period")
+        .order_by("-number")
+    )
+
+
+def invoice_to_credit(pk: int) -> Invoice:
+    """An invoice (not a credit note) with its member, period, lines and credit notes."""
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE)
+        .select_related("organisation", "period")
+        .prefetch_related("lines", "credit_notes__lines")
+        .get(pk=pk)
+    )
+
+
+def credited_lines(invoice: Invoice) -> dict[int, int]:
+    """The positions of the invoice's lines already credited: position → credit note number
+    (a credit note's lines keep the positions of the lines they credit)."""
+    return {
+        line.position: note.number
+        for note in invoice.credit_notes.all()
+        for line in note.lines.all()
+    }
+
+
+def next_open_month(month: date) -> date:
+    """The first month after ``month`` whose period is not closed: where a correction of
+    ``month`` is booked (read only; the service opens the period)."""
+    final = set(
+        Period.objects.filter(month__gt=month, status__in=Period.FINAL).values_list(
+            "month", flat=True
+        )
+    )
+    following = add_months(month, 1)
+    while following in final:
+        following = add_months(following, 1)
+    return following

@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from billing.models import (
@@ -7,8 +10,10 @@ from billing.models import (
     KeyKind,
     Period,
     RateCard,
+    RobotPrice,
     UsageEntry,
 )
+from catalog.models import Robot
 from tenants.models import Organisation
 
 
@@ -42,7 +47,44 @@ class PreviewSerializer(serializers.Serializer):
     )
 
 
+class RobotPriceSerializer(serializers.ModelSerializer):
+    robot = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Robot.objects.all(), help_text="The catalog robot's slug."
+    )
+    robot_minute_price = serializers.DecimalField(
+        max_digits=12, decimal_places=4, min_value=Decimal(0), help_text="Kroner per minute."
+    )
+
+    class Meta:
+        model = RobotPrice
+        fields = ["robot", "robot_minute_price"]
+
+
 class RateCardSerializer(serializers.ModelSerializer):
+    robot_prices = RobotPriceSerializer(
+        many=True,
+        required=False,
+        help_text="Catalog robots with their own price per minute instead of the card's.",
+    )
+    robot_minute_tiers = serializers.JSONField(
+        required=False,
+        help_text=(
+            "Graduated tiers for robot minutes at the card's own price, per member and month:"
+            ' [{"up_to": 1000, "price": "1.00"}, {"up_to": null, "price": "0.80"}]; limits'
+            " increasing, the last without one. Empty: the flat price."
+        ),
+    )
+
+    def validate_robot_prices(self, prices: list[dict]) -> dict:
+        robots = [price["robot"] for price in prices]
+        twice = sorted({robot.slug for robot in robots if robots.count(robot) > 1})
+        if twice:
+            raise serializers.ValidationError(
+                _("Each robot can have one price: %(slugs)s is given twice.")
+                % {"slugs": ", ".join(twice)}
+            )
+        return {price["robot"].pk: price["robot_minute_price"] for price in prices}
+
     class Meta:
         model = RateCard
         fields = [
@@ -56,11 +98,20 @@ class RateCardSerializer(serializers.ModelSerializer):
             "deployment_monthly_fee_ore",
             "runtime_rounding",
             "robot_minute_tiers",
+            "robot_prices",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
         # The service refuses overlaps with a clear message (the constraint guards races).
         validators = []
+
+
+class RateCardUpdateSerializer(RateCardSerializer):
+    """A card's prices change (until a month billed with it is closed); its validity only
+    by ending it."""
+
+    class Meta(RateCardSerializer.Meta):
+        read_only_fields = ["id", "created_at", "valid_from", "valid_to"]
 
 
 class RateCardEndSerializer(serializers.Serializer):
@@ -105,6 +156,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
+            "id",
             "position",
             "kind",
             "description",
@@ -143,6 +195,33 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "lines",
         ]
         read_only_fields = fields
+
+
+class CreditNoteRequestSerializer(serializers.Serializer):
+    """What to credit of a closed invoice: a reason, the lines (all not yet credited when
+    left out) and the corrected amount to bill in the next open month, if any."""
+
+    reason = serializers.CharField(
+        max_length=300,
+        help_text="Why the invoice is corrected; printed on the credit note.",
+        error_messages={
+            "blank": _("Give the reason for the correction."),
+            "required": _("Give the reason for the correction."),
+        },
+    )
+    lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        help_text="Ids of the invoice's lines to credit; left out: every line not yet credited.",
+    )
+    rebill_ore = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=10**14,
+        help_text="The corrected amount in øre before VAT, billed as an adjustment on the "
+        "member's invoice in the next open month; left out when nothing more is owed.",
+    )
 
 
 class UsageEntrySerializer(serializers.ModelSerializer):

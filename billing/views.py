@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -10,13 +11,15 @@ from django.utils.translation import gettext as _
 from billing import selectors, services, tasks
 from billing.forms import (
     CostPoolForm,
+    CreditNoteForm,
     KeyFigureImportForm,
     RateCardEndForm,
     RateCardForm,
+    RateCardPricesForm,
     TimeEntryForm,
 )
 from billing.invoicing import MissingKeyFigures, compute_invoices
-from billing.models import CostPool, Period, RateCard, TimeEntry
+from billing.models import CostPool, Invoice, Period, RateCard, TimeEntry
 from billing.money import format_number
 from billing.months import parse_month
 from core.tasks import enqueue_in_schema
@@ -85,6 +88,7 @@ def period_context(period: Period, **extra) -> dict:
         "invoices": invoices,
         "names": names,
         "running": 0 < period.progress < 100 and not period.is_final,
+        "drafts": sum(1 for invoice in invoices if invoice.number is None),
         **extra,
     }
 
@@ -176,13 +180,43 @@ class RateCardListView(FinanceView):
         form = RateCardForm(request.POST)
         if form.is_valid():
             try:
-                card = services.create_rate_card(**form.service_fields())
+                card = services.create_rate_card(actor=request.user, **form.service_fields())
             except ValidationError as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, _("%(card)s is created.") % {"card": card})
                 return redirect("billing:rate_card_list")
         return self.page(request, form, status=400)
+
+
+class RateCardEditView(FinanceView):
+    """Change a card's prices, its prices per robot and its tiers; refused (with the reason)
+    once a month billed with it is closed."""
+
+    template_name = "billing/rate_card_form.html"
+    capability = Capability.MANAGE_BILLING
+
+    def page(self, request, card, form, status=200):
+        context = {"card": card, "form": form, "billed": services.months_billed_with(card)}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        card = get_object_or_404(selectors.rate_cards(), pk=pk)
+        form = RateCardPricesForm(initial=RateCardPricesForm.initial_of(card))
+        return self.page(request, card, form)
+
+    def post(self, request, pk):
+        card = get_object_or_404(selectors.rate_cards(), pk=pk)
+        form = RateCardPricesForm(request.POST)
+        if form.is_valid():
+            try:
+                card = services.update_rate_card(card, actor=request.user, **form.service_fields())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, _("%(card)s is changed.") % {"card": card})
+                return redirect("billing:rate_card_list")
+        return self.page(request, card, form, status=400)
 
 
 class RateCardEndView(FinanceView):
@@ -268,6 +302,89 @@ class CostPoolDeleteView(FinanceView):
         else:
             messages.success(request, _("The cost pool is deleted."))
         return redirect("billing:period_detail", pk=pool.period_id)
+
+
+# --- Credit notes -------------------------------------------------------------------------
+
+
+class CreditNoteListView(FinanceView):
+    """Every credit note with its documents; finance finds an invoice to credit by its
+    number (``?invoice=1094``)."""
+
+    def get(self, request):
+        number = request.GET.get("invoice", "").strip()
+        if number:
+            invoice = (
+                Invoice.objects.filter(kind=Invoice.Kind.INVOICE, number=int(number)).first()
+                if number.isdigit() and len(number) < 19
+                else None
+            )
+            if invoice is not None:
+                return redirect("billing:credit_invoice", pk=invoice.pk)
+            messages.error(
+                request, _("No closed invoice has the number %(number)s.") % {"number": number}
+            )
+        context = {"credit_notes": selectors.credit_notes(), "number": number}
+        return render(request, "billing/credit_note_list.html", context)
+
+
+class CreditInvoiceView(FinanceView):
+    """Credit a closed invoice, all of it or some lines, with the reason and the corrected
+    amount to bill in the next open month; the credit note is numbered at once."""
+
+    template_name = "billing/credit_invoice.html"
+
+    def page(self, request, invoice, form=None, status=200):
+        credited = selectors.credited_lines(invoice)
+        next_month = selectors.next_open_month(invoice.period.month).strftime("%Y-%m")
+        if form is None:
+            form = CreditNoteForm(invoice=invoice, credited=credited, next_month=next_month)
+        context = {
+            "invoice": invoice,
+            "form": form,
+            "credited_rows": [
+                (line, credited[line.position])
+                for line in invoice.lines.all()
+                if line.position in credited
+            ],
+            "next_month": next_month,
+            "can_credit": invoice.is_final and form.fields["lines"].choices,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def invoice(self, pk):
+        try:
+            return selectors.invoice_to_credit(pk)
+        except Invoice.DoesNotExist:
+            raise Http404 from None
+
+    def get(self, request, pk):
+        return self.page(request, self.invoice(pk))
+
+    def post(self, request, pk):
+        invoice = self.invoice(pk)
+        next_month = selectors.next_open_month(invoice.period.month).strftime("%Y-%m")
+        form = CreditNoteForm(
+            request.POST,
+            invoice=invoice,
+            credited=selectors.credited_lines(invoice),
+            next_month=next_month,
+        )
+        if form.is_valid():
+            try:
+                note, _adjustment = services.credit_invoice(
+                    invoice, actor=request.user, **form.service_fields()
+                )
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Credit note no. %(note)s is issued for invoice no. %(invoice)s.")
+                    % {"note": note.number, "invoice": invoice.number},
+                )
+                return redirect("billing:credit_note_list")
+        return self.page(request, invoice, form, status=400)
 
 
 # --- Key figures and staff time -----------------------------------------------------------

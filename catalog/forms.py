@@ -176,3 +176,41 @@ class VersionForm(forms.Form):
                 field.widget.attrs["class"] = "form-file-input"
             else:
                 field.widget.attrs["class"] = "form-input"
+
+
+class AuditFilterForm(forms.Form):
+    """The filters of the audit trail; every field is optional."""
+
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    actor = forms.CharField(label=_("Who (name or e-mail)"), required=False, max_length=200)
+    target = forms.CharField(label=_("What (kind or name)"), required=False, max_length=200)
+    member = forms.SlugField(label=_("Member (slug)"), required=False)
+
+    def __init__(self, *args, areas, office: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All")), *areas]
+        if not office:
+            del self.fields["member"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-input"
+            field.widget.attrs["class"] = css
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period comes before its start."))
+        return cleaned
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        values = dict(self.cleaned_data)
+        values["action_prefix"] = values.pop("area")
+        return {name: value for name, value in values.items() if value}

@@ -4,9 +4,12 @@ Members see robots that have a version in production, and only those versions; t
 staff see everything. Lists are one query whatever their length.
 """
 
+from datetime import date, datetime, time, timedelta
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from catalog.models import Robot, RobotVersion
 from core.models import AuditEvent
@@ -109,15 +112,23 @@ def robot_history(robot: Robot) -> QuerySet[AuditEvent]:
             target_type=ContentType.objects.get_for_model(RobotVersion),
             target_id__in=Subquery(version_ids),
         )
-    ).select_related("actor")
+    ).select_related("actor", "target_type")
 
 
-AUDIT_PAGE_SIZE = 200
-
-
-def audit_trail_for(organisation: Organisation, *, action_prefix: str = "", member: str = ""):
-    """The newest audit events this site may read: everything on the office console, the
-    events concerning the member on a member's site. One query whatever the length."""
+def audit_trail_for(
+    organisation: Organisation,
+    *,
+    action_prefix: str = "",
+    member: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    actor: str = "",
+    target: str = "",
+) -> QuerySet[AuditEvent]:
+    """The audit events this site may read, newest first: everything on the office console,
+    the events concerning the member on a member's site; narrowed to an area, a member, a
+    period (days in Danish time, both included), who acted (name or e-mail) and what was
+    changed (its kind or name). One query a page whatever the length."""
     events = AuditEvent.objects.select_related("actor", "organisation", "target_type")
     if not organisation.is_office:
         events = events.filter(organisation=organisation)
@@ -125,4 +136,22 @@ def audit_trail_for(organisation: Organisation, *, action_prefix: str = "", memb
         events = events.filter(organisation__slug=member)
     if action_prefix:
         events = events.filter(action__startswith=action_prefix)
-    return events[:AUDIT_PAGE_SIZE]
+    if since:
+        events = events.filter(at__gte=_start_of(since))
+    if until:
+        events = events.filter(at__lt=_start_of(until + timedelta(days=1)))
+    if actor:
+        by = Q(actor__email__icontains=actor) | Q(actor__full_name__icontains=actor)
+        events = events.filter(by)
+    if target:
+        models = [
+            content_type.pk
+            for content_type in ContentType.objects.all()
+            if target.lower() in str(content_type.name).lower()
+        ]
+        events = events.filter(Q(target_repr__icontains=target) | Q(target_type__in=models))
+    return events
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insight.tasks.refresh_rollups",
         "schedule": 900.0,
     },
+    "apply-due-leavings": {
+        "task": "members.lifecycle.tasks.apply_due_leavings",
+        "schedule": 3600.0,
+    },
 }
 # Work items: a payload is at most this large (JSON); uploaded files at most this large.
 WORK_ITEM_PAYLOAD_MAX_BYTES = env.int("WORK_ITEM_PAYLOAD_MAX_BYTES", default=64 * 1024)
@@ -350,6 +354,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".robotkontor" / "media")
+# Members' data exports (zip archives), never served as media: downloaded through a view that
+# checks who asks (docs/members.md). Web and workers must share this folder.
+MEMBER_EXPORT_ROOT = env.path(
+    "MEMBER_EXPORT_ROOT", default=BASE_DIR / ".robotkontor" / "member-exports"
+)
+# Days after its leave date a member may be erased without its export having been downloaded.
+MEMBER_ERASURE_GRACE_DAYS = env.int("MEMBER_ERASURE_GRACE_DAYS", default=30)
 
 # --- E-mail --------------------------------------------------------------------------------
 

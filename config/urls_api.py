@@ -17,8 +17,10 @@ router.register("credentials", credentials_api.CredentialViewSet, basename="cred
 router.register("alerts", monitoring_api.AlertViewSet, basename="alert")
 
 urlpatterns = [
-    # First: runners call it most, and each pattern tried before a match costs time.
+    # First: runners and their robots call these most, and each pattern tried before a
+    # match costs time.
     path("v1/", include("robots.runner_urls")),
+    path("v1/", include("robots.workitems.robot_urls")),
     path("v1/", include(router.urls)),
     path("v1/me/", tenants_api.CurrentUserView.as_view(), name="api-me"),
     path("v1/key-figures/", tenants_api.KeyFigureListView.as_view(), name="api-key-figures"),
@@ -29,7 +31,6 @@ urlpatterns = [
     path("v1/", include("orders.api_urls")),
     path("v1/", include("governance.api_urls")),
     path("v1/", include("robots.workitems.api_urls")),
-    path("v1/", include("robots.workitems.robot_urls")),
     path("v1/", include("insight.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP allows no inline script.

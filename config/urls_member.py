@@ -8,6 +8,7 @@ from tenants import views
 urlpatterns = [
     *common,
     path("costs/", include("billing.member_urls")),
+    path("data/", include("members.data.member_urls")),
     path("people/", views.PeopleView.as_view(), name="people"),
     path("people/invite/", views.InviteView.as_view(), name="invite"),
     path("credentials/", include("robots.credentials.urls")),

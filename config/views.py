@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.views.generic import TemplateView
 
 from governance import selectors as governance_selectors
+from orders import selectors as order_selectors
 from robots.workitems.models import WorkItem, WorkQueue
 from tenants import selectors
 from tenants.views import SiteView
@@ -36,6 +37,9 @@ class HomeView(SiteView, TemplateView):
             context["counts"] = selectors.organisation_counts()
             context["users_count"] = selectors.users_count()
         else:
+            context["awaiting_approval"] = list(
+                order_selectors.awaiting_approval(tenant, self.request.user)
+            )
             context["people_count"] = selectors.memberships_of(tenant).count()
             context["queue_count"] = WorkQueue.objects.count()
             context["open_items"] = WorkItem.objects.filter(

@@ -86,14 +86,27 @@ class OrderListView(SiteView):
         )
 
 
+# The steps that move an order on: the first of them offered is the page's primary button
+# ("Aktivér" on an order in test, not "Tilbage til konfiguration").
+FORWARD = (
+    services.Action.APPROVE,
+    services.Action.ACCEPT,
+    services.Action.START_TEST,
+    services.Action.ACTIVATE,
+    services.Action.RESUME,
+)
+
+
 def render_detail(request, order: Order, configure_form=None, status=200):
-    actions = services.allowed_actions(order, request.user, request.tenant)
+    allowed = services.allowed_actions(order, request.user, request.tenant)
+    actions = sorted(allowed, key=lambda action: action not in FORWARD)
     configurable = order.status in services.CONFIGURABLE_STATUSES
     if configure_form is None and request.tenant.is_office and configurable:
         configure_form = ConfigureForm(order=order)
     context = {
         "order": order,
         "actions": [(action, _(services.ACTION_LABELS[action])) for action in actions],
+        "primary_action": actions[0] if actions and actions[0] in FORWARD else None,
         "comments": selectors.comments_of(order),
         "comment_form": CommentForm(),
         "history": history_of(order),

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -105,15 +106,26 @@ class DeploymentViewSet(
 
 
 class MayViewSite(BasePermission):
+    """Everyone on the site reads runs; those who may start runs try one again."""
+
     message = exceptions.PermissionDenied.default_detail
 
     def has_permission(self, request, view):
+        if view.action == "retry":
+            return can(request.user, request.tenant, deployment_run_capability(request.tenant))
         return can(request.user, request.tenant, Capability.VIEW_SITE)
+
+
+class NotRetryable(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_retryable"
+    default_detail = _("Only a failed or cancelled run can be tried again.")
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs, newest first: a member's own, or every member's for the office. A run's page
-    lists the artifacts its robot left in its output folder, each downloadable."""
+    lists the artifacts its robot left in its output folder, each downloadable. Those who
+    may start runs try a failed or cancelled one again (``retry``)."""
 
     permission_classes = [MayViewSite]
     queryset = Job.objects.none()  # for the schema; requests read the selector
@@ -124,6 +136,19 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def get_serializer_class(self):
         return JobDetailSerializer if self.action == "retrieve" else JobSerializer
+
+    @extend_schema(request=None, responses={201: JobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Try a failed or cancelled run again: a new run of the same deployment with the
+        same parameters (409 for a run in any other state, or a deployment not active)."""
+        try:
+            retried = jobs.retry(job=self.get_object(), actor=request.user)
+        except jobs.DeploymentNotActive as error:
+            raise NotActive(error.messages[0]) from None
+        except ValidationError as error:
+            raise NotRetryable(error.messages[0]) from None
+        return Response(JobSerializer(retried).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"artifacts/(?P<artifact_pk>\d+)")

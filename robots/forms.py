@@ -1,3 +1,4 @@
+import json
 from datetime import time
 
 from django import forms
@@ -136,6 +137,9 @@ class ScheduleFieldsMixin:
                 initial=chosen.get("day", 1),
             ),
         }
+        added["schedule_frequency"].widget.attrs["data-schedule-fields"] = json.dumps(
+            self._fields_by_frequency()
+        )
         cron = self.fields[self.schedule_field]
         cron.label = _("Cron expression (for experts)")
         cron.help_text = _(
@@ -150,6 +154,20 @@ class ScheduleFieldsMixin:
                 fields.update(added)
             fields[name] = field
         self.fields = fields
+
+    def _fields_by_frequency(self) -> dict[str, list[str]]:
+        """The fields (their names in the page) each kind of schedule uses; the page shows
+        only the chosen kind's (static/js/app.js)."""
+        at = ["schedule_time"]
+        uses = {
+            recurrence.Frequency.NONE: [],
+            recurrence.Frequency.DAILY: at,
+            recurrence.Frequency.WEEKDAYS: at,
+            recurrence.Frequency.WEEKLY: [*at, "schedule_weekday"],
+            recurrence.Frequency.MONTHLY: [*at, "schedule_day"],
+            recurrence.Frequency.CRON: [self.schedule_field],
+        }
+        return {kind: [self.add_prefix(name) for name in names] for kind, names in uses.items()}
 
     def clean(self):
         cleaned = super().clean()

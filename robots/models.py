@@ -334,6 +334,11 @@ class Job(models.Model):
         return f"#{self.pk} {self.deployment}"
 
     @property
+    def schema_name(self) -> str:
+        """The member's schema, where the job's work items and log live."""
+        return self.organisation.schema_name
+
+    @property
     def effective_parameters(self) -> dict:
         """The deployment's parameters with this run's overrides on top."""
         return {**self.deployment.parameters, **self.parameters}

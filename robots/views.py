@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from core import display
 from core.exports import csv_bytes, danish_cell
 from core.views import apply_errors, flash_errors
 from robots import selectors, services
@@ -229,7 +230,7 @@ class JobExportView(SiteView):
                     None if duration is None else round(duration),
                     job.runner.name if job.runner else "",
                     job.attempts,
-                    job.message,
+                    display.stored_message(job.message),
                 ]
             )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

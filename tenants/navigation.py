@@ -77,6 +77,7 @@ def _plan(is_office: bool, can) -> list[tuple[str, list[tuple[str, str, bool]]]]
             _("Administration"),
             [
                 ("organisation_list", _("Organisations"), is_office),
+                ("members:member_list", _("Members"), is_office and billing),
                 ("people", _("People"), not is_office),
                 (
                     "accessibility_statement_edit",

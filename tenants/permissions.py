@@ -32,6 +32,11 @@ class Capability(StrEnum):
     # and the office's operators and administrators (who run the robots and answer for
     # failures); not finance, nor the office's developers (docs/security.md).
     READ_RUN_LOGS = "read_run_logs"
+    # Export a member's data (an archive of its schema and what public holds about it): the
+    # member's administrators on its site, the office's administrators for any member.
+    EXPORT_MEMBER_DATA = "export_member_data"
+    # Erase a member that has left (drop its schema, anonymise its people): office admins.
+    ERASE_MEMBER_DATA = "erase_member_data"
 
 
 _EVERYONE = {Capability.VIEW_SITE}
@@ -54,6 +59,7 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.VIEW_BILLING,
         Capability.MANAGE_CREDENTIALS,
         Capability.READ_RUN_LOGS,
+        Capability.EXPORT_MEMBER_DATA,
     },
     Role.OFFICE_OPERATOR: _EVERYONE | {Capability.OPERATE_ROBOTS, Capability.READ_RUN_LOGS},
     Role.OFFICE_DEVELOPER: _EVERYONE | {Capability.MANAGE_CATALOG, Capability.OPERATE_ROBOTS},
@@ -67,6 +73,8 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
         Capability.READ_RUN_LOGS,
         Capability.VIEW_BILLING,
         Capability.EDIT_ORGANISATION_DETAILS,
+        Capability.EXPORT_MEMBER_DATA,
+        Capability.ERASE_MEMBER_DATA,
     },
     Role.FINANCE: _EVERYONE
     | {Capability.VIEW_BILLING, Capability.MANAGE_BILLING, Capability.EDIT_ORGANISATION_DETAILS},
@@ -74,8 +82,13 @@ ROLE_CAPABILITIES: dict[str, set[Capability]] = {
 
 
 def membership(user, organisation: Organisation) -> Membership | None:
-    """The user's membership of the organisation, memoised on the user for the request."""
+    """The user's membership of the organisation, memoised on the user for the request.
+
+    None on a member that has left the partnership (``is_active`` off): its people no
+    longer have access to its site."""
     if not user or not user.is_authenticated or organisation is None:
+        return None
+    if not organisation.is_active:
         return None
     memo = user.__dict__.setdefault("_memberships", {})
     if organisation.pk not in memo:

@@ -12,6 +12,7 @@ import contextlib
 import os
 from urllib.parse import quote, urlencode
 
+import hypothesis
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -25,6 +26,11 @@ from config.broker import broker_url_for
 from config.celery import app as celery_app
 from tenants import schemas, services
 from tenants.models import Domain, Organisation, Role
+
+# Property tests assert what holds, not how fast: on a busy CI machine an example may take
+# longer than Hypothesis' default 200 ms deadline, which is no failure of ours.
+hypothesis.settings.register_profile("robotkontor", deadline=None)
+hypothesis.settings.load_profile("robotkontor")
 
 # Fixtures of the catalog, execution and billing that tests of every area use.
 pytest_plugins = ["tests.fixtures.catalog", "tests.fixtures.robots", "tests.fixtures.billing"]
@@ -87,8 +93,10 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Uploaded documents, packages and files go to a throwaway directory."""
+    """Uploaded documents, packages and files (and members' exports) go to a throwaway
+    directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEMBER_EXPORT_ROOT = tmp_path / "member-exports"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from bench import (
     insight_dashboard,
     invoice_pdfs,
     job_claims,
+    member_export,
     provisioning,
     sustained_load,
     work_items,
@@ -130,3 +131,15 @@ def test_insight_dashboard_benchmark_measures_both_pages_and_rolls_everything_ba
     assert "ratio office / healthz" in report and "3 members" in report
     assert_nothing_left(insight_dashboard.SLUG_PREFIX)
     assert not MonthlyValue.objects.exists() and not MonthlyCost.objects.exists()
+
+
+def test_member_export_benchmark_exports_and_dumps_the_schema_and_leaves_nothing(office):
+    result = member_export.run(items=2000)
+    assert result.items == 2000
+    assert result.export_seconds > 0 and result.dump_seconds > 0
+    assert result.export_bytes > 0 and result.dump_bytes > 0
+    assert result.peak_rss_kb >= result.baseline_rss_kb > 0
+    report = member_export.report(result)
+    assert "ratio export / pg_dump" in report and "peak memory" in report
+    assert not Organisation.objects.filter(slug__startswith=member_export.SLUG_PREFIX).exists()
+    assert not schema_exists("org_benchexport_0")

@@ -6,7 +6,14 @@ link and GET form a page shows (each kind of URL a few times), and fails on:
 - a link that does not answer (403, 404, 500: a page must not offer what it refuses);
 - an identifier or number printed through localisation where software reads it back: in a
   link, a form's action, a form value or a data attribute ("47.200" is not an id);
-- a static file (stylesheet, script, icon) that is not there.
+- a static file (stylesheet, script, icon) that is not there;
+- a status in a list (a cell with ``data-status``) not shown as the shared badge
+  (``{% status_badge %}``: colour and text);
+- what a reader sees (text and the title, aria-label, placeholder, alt and data-confirm
+  attributes) that is not Danish: a word of the English UI or of stored values
+  (``ENGLISH_WORDS``: "Trigger", "municipality", "ended", "None", ...), an audit event's
+  code ("governance.record.created"), a Python repr ({'…': …}, datetime(…)) or an id shown
+  as a number ("#47.201"). The pages show stored values through ``core.display``.
 
 The sequences of ``public`` and of the template schema the members are cloned from are
 moved past 10000 first, so every id the demo makes has five digits.
@@ -22,12 +29,15 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from intake import demo as intake_demo
+from members.lifecycle import demo as members_demo
 from orders import demo as orders_demo
+from robots.models import Deployment, Job
 from robots.workitems import demo as workitems_demo
 from robots.workitems import services as workitems
 from robots.workitems.models import WorkItem
@@ -40,7 +50,15 @@ pytestmark = pytest.mark.django_db
 FIRST_ID = 47_200
 # The demo (manage.py load_demo) but for its half year of run history and closed months,
 # which take most of its time and add no page of their own.
-DEMO_PARTS = [tenants_demo, catalog_demo, orders_demo, intake_demo, workitems_demo, billing_demo]
+DEMO_PARTS = [
+    tenants_demo,
+    catalog_demo,
+    orders_demo,
+    intake_demo,
+    workitems_demo,
+    billing_demo,
+    members_demo,
+]
 # Each kind of URL (digits replaced, the query's keys kept) is visited this many times.
 VISITS_PER_KIND = 1
 # Not followed: files, the language switch, sign-out, the JSON API and downloads that render
@@ -52,8 +70,33 @@ GROUPED = re.compile(r"\d[.,\u00a0]\d{3}(?!\d)")
 # An amount in a money field, shown as typed ("160.000,00"): billing.forms.KronerField reads
 # it back the Danish way, so it is no identifier.
 DANISH_AMOUNT = re.compile(r"-?\d{1,3}(\.\d{3})*,\d+")
+# Words of the English UI, of stored codes and of Python that no Danish page shows (the
+# demo's content is Danish; a robot's English summary is shown as such, so words common in
+# prose are left out).
+ENGLISH_WORDS = re.split(
+    r"\s+",
+    """
+    ended exit code Trigger municipality housing created updated deleted pending running
+    failed succeeded cancelled rejected draft active inactive Save Cancel Delete
+    Edit Search Filter Next Previous Download Submit Resubmit Payload None True False null
+    true false error warning invoice queued Welcome Sign Settings Back
+""".strip(),
+)
+ENGLISH = re.compile(r"(?<![\w.@/-])(" + "|".join(map(re.escape, ENGLISH_WORDS)) + r")(?![\w@/-])")
+# An audit event's code ("governance.record.created") instead of its title.
+EVENT_CODE = re.compile(r"\b[a-z]+\.[a-z_]+\.[a-z_]+\b(?!\.[a-z])")
+# An identifier shown as a number ("Kørsel #47.201"): ids are plain digits ("#47201").
+GROUPED_ID = re.compile(r"#\d{1,3}[.,\u00a0]\d{3}(?!\d)")
+# Python's way of printing a dict, a list of tuples, a date or nothing.
+PYTHON_REPR = re.compile(r"\{'[^']*': |\[\('|\bdatetime\.?\w*\(|\bDecimal\(|\bUUID\(")
+# Text a reader sees or hears: everything outside these elements, and these attributes.
+HIDDEN_TEXT = ("script", "style", "textarea", "pre")
+READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-confirm")
 # Attributes software reads back: a grouped number in them is a bug.
 MACHINE_ATTRIBUTES = ("href", "action", "value", "src", "for", "id", "name", "hx-get", "hx-post")
+# Data attributes that hold text for people (the confirmation dialog's consequence), where
+# Danish numbers and amounts belong.
+HUMAN_DATA_ATTRIBUTES = ("data-confirm",)
 
 
 class Page(HTMLParser):
@@ -66,11 +109,30 @@ class Page(HTMLParser):
         self.machine_values: list[tuple[str, str, str]] = []
         self._get_form: tuple[str, list[tuple[str, str]]] | None = None
         self.get_forms: list[tuple[str, list[tuple[str, str]]]] = []
+        self.text: list[str] = []
+        self._hidden = 0
+        self.bare_statuses: list[str] = []
+        self._status_cell: list[str | None] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
+        if tag in HIDDEN_TEXT:
+            self._hidden += 1
+        if tag == "td":
+            self._status_cell.append(attributes.get("data-status"))
+        badge = tag == "span" and "rk-status" in (attributes.get("class") or "").split()
+        if badge and self._status_cell:
+            self._status_cell[-1] = None
+        for name in READ_ATTRIBUTES:
+            if attributes.get(name):
+                self.text.append(attributes[name])
+        if tag == "input" and attributes.get("type") in ("submit", "button"):
+            self.text.append(attributes.get("value") or "")
         for name, value in attrs:
-            if value and (name in MACHINE_ATTRIBUTES or name.startswith("data-")):
+            if value and (
+                name in MACHINE_ATTRIBUTES
+                or (name.startswith("data-") and name not in HUMAN_DATA_ATTRIBUTES)
+            ):
                 self.machine_values.append((tag, name, value))
         if tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
@@ -85,7 +147,17 @@ class Page(HTMLParser):
             if attributes.get("name") and kind not in ("checkbox", "radio", "submit"):
                 self._get_form[1].append((attributes["name"], attributes.get("value") or ""))
 
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.text.append(data.strip())
+
     def handle_endtag(self, tag):
+        if tag in HIDDEN_TEXT:
+            self._hidden = max(self._hidden - 1, 0)
+        if tag == "td" and self._status_cell:
+            status = self._status_cell.pop()
+            if status:
+                self.bare_statuses.append(status)
         if tag == "form" and self._get_form is not None:
             self.get_forms.append(self._get_form)
             self._get_form = None
@@ -105,6 +177,17 @@ def identifiers_localised(page: Page) -> list[str]:
         and not value.startswith(("mailto:", "tel:"))
         and not (name == "value" and DANISH_AMOUNT.fullmatch(value))
     ]
+
+
+def not_danish(page: Page) -> list[str]:
+    """English words, audit event codes, Python reprs and grouped ids in what the reader
+    sees."""
+    found = []
+    for text in page.text:
+        patterns = (ENGLISH, PYTHON_REPR, EVENT_CODE, GROUPED_ID)
+        if any(pattern.search(text) for pattern in patterns):
+            found.append(text[:120])
+    return found
 
 
 def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
@@ -133,6 +216,11 @@ def crawl(client: Client, host: str, label: str, problems: list[str]) -> int:
         page = Page()
         page.feed(response.content.decode())
         problems.extend(f"{label}: {url} prints {shown}" for shown in identifiers_localised(page))
+        problems.extend(f"{label}: {url} shows {shown!r}" for shown in not_danish(page))
+        problems.extend(
+            f"{label}: {url} shows the status {status!r} without its badge"
+            for status in set(page.bare_statuses)
+        )
         for static_url in set(page.static) - static_checked:
             static_checked.add(static_url)
             if not finders.find(urlsplit(static_url).path.removeprefix(settings.STATIC_URL)):
@@ -180,6 +268,20 @@ def demo_with_large_ids(without_standard_schemas, monkeypatch):
     move_sequences_past(FIRST_ID, "public")
     for part in DEMO_PARTS:
         part.load()
+    # A run that failed as the runner agent reports it (its message stored in English), with
+    # parameters, so its pages show a stored message and parameter titles.
+    deployment = Deployment.objects.filter(organisation__slug="aarhus").first()
+    Job.objects.create(
+        deployment=deployment,
+        organisation=deployment.organisation,
+        trigger=Job.Trigger.MANUAL,
+        status=Job.Status.FAILED,
+        parameters=dict(deployment.parameters),
+        message="The robot ended with exit code 1.",
+        exit_code=1,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
     # Cases for manual handling, so that page shows its checkboxes and bulk actions.
     for slug in ("aab", "aarhus"):
         with schema_context(Organisation.objects.get(slug=slug).schema_name):
@@ -218,6 +320,24 @@ def test_every_page_as_every_role_answers_with_ids_as_plain_digits(demo_with_lar
         read += crawl(client, host, label, problems)
     assert read > 100
     assert not problems, "\n".join(problems)
+
+
+def test_a_failed_run_reads_in_danish_with_parameter_titles(demo_with_large_ids):
+    job = Job.objects.get(status=Job.Status.FAILED, message__startswith="The robot")
+    owner = Membership.objects.get(user__email="procesejer@aarhus.dk").user
+    client = Client(HTTP_HOST=services.site_host(job.organisation))
+    client.force_login(owner)
+    page = Page()
+    page.feed(client.get(f"/jobs/{job.pk}/").content.decode())
+    text = " ".join(page.text)
+    assert "Robotten sluttede med afslutningskode 1." in text
+    assert f"#{job.pk}" in text
+    schema = job.deployment.robot_version.robot.parameters_schema
+    for key in job.parameters:
+        title = schema["properties"][key].get("title")
+        if title:
+            assert f"{title}:" in text and f"{key}:" not in text
+    assert not not_danish(page)
 
 
 def test_favicon_and_api_docs_answer_without_a_network(office, make_user):

@@ -5,6 +5,7 @@ from datetime import date
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
+from billing.exports.vat import vat_basis
 from billing.models import Invoice
 from billing.money import format_kr, format_number, format_price
 from tenants.models import Organisation
@@ -46,7 +47,8 @@ def context(invoice: Invoice, lines, office: Organisation) -> dict:
         "member": invoice.organisation,
         "period": (invoice.credits or invoice).period.label,
         "issued_on": danish_date(invoice.issued_on),
-        "due_on": danish_date(invoice.due_on),
+        # A credit note has no due date: nothing is paid on it.
+        "due_on": danish_date(invoice.due_on) if invoice.due_on else "",
         "credits": invoice.credits,
         "payment": payment(invoice, office),
         "lines": [
@@ -61,6 +63,7 @@ def context(invoice: Invoice, lines, office: Organisation) -> dict:
             for line in lines
         ],
         "vat_percent": format_number(invoice.vat_rate * 100),
+        "vat_basis": vat_basis(invoice, office),
         "subtotal": format_kr(invoice.subtotal_ore),
         "vat": format_kr(invoice.vat_ore),
         "total": format_kr(invoice.total_ore),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 
 from billing.exports.documents import LINE_KIND_NAMES
+from billing.exports.vat import NOT_SUBJECT, VatCategory, vat_category, vat_registered
 from billing.models import Invoice, InvoiceLine
 from billing.money import ORE_PER_KRONE, round_half_up
 from tenants.models import Organisation
@@ -30,8 +31,6 @@ ROOT_NAMESPACE = {
 # Our units → UN/ECE Recommendation 20 codes.
 UNIT_CODES = {"min": "MIN", "timer": "HUR", "stk": "H87", "dage": "DAY", "md": "MON"}
 ONE = "C62"
-EXEMPTION_REASON = "Momsfritaget: ydelse mellem deltagere i et kommunalt fællesskab"
-NOT_SUBJECT_REASON = "Ikke momspligtig: leverandøren er ikke momsregistreret"
 
 
 def _cbc(parent, name: str, text: str | None = None, **attributes: str):
@@ -52,26 +51,6 @@ def _amount(parent, name: str, ore: int):
 
 def _plain(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
-
-
-def vat_registered(office: Organisation) -> bool:
-    return office.vat_status == Organisation.VatStatus.STANDARD
-
-
-def tax_category(invoice: Invoice, office: Organisation) -> tuple[str, Decimal, str]:
-    """EN 16931 VAT category, rate in percent and exemption reason (blank for S)."""
-    if invoice.vat_rate > 0:
-        if not vat_registered(office):
-            raise ValidationError(
-                _("Invoice %(number)s charges VAT, but the office is not VAT registered.")
-                % {"number": invoice.number}
-            )
-        return "S", invoice.vat_rate * 100, ""
-    if vat_registered(office):
-        # BR-E-02: exempt lines need the seller's VAT identifier, which a registered
-        # office has; an unregistered one sells "not subject to VAT" (O) instead.
-        return "E", Decimal(0), EXEMPTION_REASON
-    return "O", Decimal(0), NOT_SUBJECT_REASON
 
 
 def buyer_reference(invoice: Invoice) -> str:
@@ -160,13 +139,16 @@ def _customer(root, member: Organisation) -> None:
     _contact(party, member)
 
 
-def _tax_category(parent, name: str, category: tuple[str, Decimal, str], *, reason: bool):
-    code, percent, exemption = category
+def _tax_category(parent, name: str, category: VatCategory, *, reason: bool):
+    """BG-23's category with the legal basis of an exemption (code and text); a line's
+    category (BG-30) carries no reason."""
     element = _cac(parent, name)
-    _cbc(element, "ID", code)
-    _cbc(element, "Percent", _plain(percent))
-    if reason and exemption:
-        _cbc(element, "TaxExemptionReason", exemption)
+    _cbc(element, "ID", category.code)
+    if category.code != NOT_SUBJECT.code:  # BR-O-05, BR-O-10: "not subject" has no rate
+        _cbc(element, "Percent", _plain(category.percent))
+    if reason and category.exemption_code:
+        _cbc(element, "TaxExemptionReasonCode", category.exemption_code)
+        _cbc(element, "TaxExemptionReason", category.exemption_text)
     _cbc(_cac(element, "TaxScheme"), "ID", "VAT")
 
 
@@ -203,7 +185,7 @@ def document(invoice: Invoice, *, office: Organisation) -> bytes:
         f"{{{ROOT_NAMESPACE[invoice.kind]}}}{tag}",
         nsmap={None: ROOT_NAMESPACE[invoice.kind], "cac": CAC, "cbc": CBC},
     )
-    category = tax_category(invoice, office)
+    category = vat_category(invoice, office)
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)
     _cbc(root, "ID", str(invoice.number))
@@ -229,7 +211,10 @@ def document(invoice: Invoice, *, office: Organisation) -> bytes:
     _customer(root, invoice.organisation)
     payment_means(root, invoice, office)
     terms = _cac(root, "PaymentTerms")
-    _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
+    if invoice.due_on is None:  # a credit note: nothing to pay, no due date
+        _cbc(terms, "Note", f"Krediterer faktura {invoice.credits.number}")
+    else:
+        _cbc(terms, "Note", f"Netto {(invoice.due_on - invoice.issued_on).days} dage")
     tax_total = _cac(root, "TaxTotal")
     _amount(tax_total, "TaxAmount", invoice.vat_ore)
     subtotal = _cac(tax_total, "TaxSubtotal")

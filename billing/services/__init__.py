@@ -24,7 +24,12 @@ from billing.services.periods import (
     set_financing_model,
 )
 from billing.services.pools import create_cost_pool, delete_cost_pool, update_cost_pool
-from billing.services.rate_cards import create_rate_card, end_rate_card
+from billing.services.rate_cards import (
+    create_rate_card,
+    end_rate_card,
+    months_billed_with,
+    update_rate_card,
+)
 from billing.services.time_entries import approve_time_entry, record_time_entry
 from billing.services.usage import (
     record_deployment_fees,
@@ -49,6 +54,7 @@ __all__ = [
     "import_key_figures",
     "mark_exported",
     "month_of",
+    "months_billed_with",
     "preview_period",
     "record_deployment_fees",
     "record_jobs_usage",
@@ -60,4 +66,5 @@ __all__ = [
     "set_member_term",
     "set_progress",
     "update_cost_pool",
+    "update_rate_card",
 ]

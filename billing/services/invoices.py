@@ -30,6 +30,7 @@ from billing.services.periods import (
     open_period_for,
 )
 from billing.services.usage import record_period_usage
+from core import audit
 from tenants.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -178,31 +179,6 @@ def _numbering() -> tuple[BillingSettings, date, date]:
     return counter, issued_on, issued_on + timedelta(days=counter.payment_days)
 
 
-def _assign_numbers(invoices: list[Invoice]) -> None:
-    """Gap-free numbers from the locked counter, in the order given."""
-    counter, issued_on, due_on = _numbering()
-    for invoice in invoices:
-        invoice.number = counter.next_invoice_number
-        invoice.issued_on = issued_on
-        invoice.due_on = due_on
-        counter.next_invoice_number += 1
-    # One UPDATE joined with the numbers (bulk_update's CASE grows with every invoice).
-    invoice_table = Invoice._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {invoice_table} SET number = numbered.number, issued_on = %s, due_on = %s"
-            " FROM unnest(%s::bigint[], %s::bigint[]) AS numbered (id, number)"
-            f" WHERE {invoice_table}.id = numbered.id",
-            [
-                issued_on,
-                due_on,
-                [invoice.pk for invoice in invoices],
-                [invoice.number for invoice in invoices],
-            ],
-        )
-    counter.save(update_fields=["next_invoice_number"])
-
-
 def _number_drafts(period: Period) -> list[tuple[int, int]]:
     """Number the period's draft invoices gap-free from the locked counter, in the order of
     the members' names (then ids), in one UPDATE; returns their (id, organisation id)."""
@@ -340,42 +316,122 @@ def close_period(period: Period) -> Period:
 
 
 def close_period_with_progress(period: Period, report: Callable[[int, str], None]) -> Period:
-    """What the task and the command run: book the month's usage, then close."""
+    """What the task and the command run: book the month's usage, then close.
+
+    A refused close (``ValidationError``, re-raised) puts the period's progress back as it
+    was before, so the period page does not show a close still running."""
     if period.is_final:
         return period
-    report(10, _("Booking usage"))
-    record_period_usage(period)
-    report(50, _("Computing invoices"))
-    return close_period(period)
+    before = Period.objects.values_list("progress", "progress_message").get(pk=period.pk)
+    try:
+        report(10, _("Booking usage"))
+        record_period_usage(period)
+        report(50, _("Computing invoices"))
+        return close_period(period)
+    except ValidationError:
+        Period.objects.filter(pk=period.pk).update(progress=before[0], progress_message=before[1])
+        raise
+
+
+def _credited_so_far(invoice: Invoice) -> tuple[set[int], int, int]:
+    """The positions of the invoice's lines already credited, and the subtotal and VAT of
+    its credit notes so far. A credit note's lines keep the positions of the lines they
+    credit."""
+    notes = list(invoice.credit_notes.prefetch_related("lines"))
+    positions = {line.position for note in notes for line in note.lines.all()}
+    return (
+        positions,
+        sum(note.subtotal_ore for note in notes),
+        sum(note.vat_ore for note in notes),
+    )
+
+
+def credit_note_vat(subtotal: int, rate, credited_subtotal: int, credited_vat: int) -> int:
+    """The VAT of a credit note of ``subtotal`` øre: the invoice's rule (``rate``, half-up)
+    applied to everything credited of the invoice so far, less the VAT of its earlier credit
+    notes. So the credit notes of an invoice add up to its VAT exactly once all of it is
+    credited, never to more, and each is within an øre of its own subtotal × rate."""
+    return round_half_up((credited_subtotal + subtotal) * rate) - credited_vat
+
+
+def _lines_to_credit(invoice: Invoice, line_ids, credited: set[int]) -> list[InvoiceLine]:
+    """The chosen lines of the invoice (every line not yet credited when none are named);
+    refused, naming them, for lines of another invoice or lines already credited."""
+    lines = list(invoice.lines.order_by("position"))
+    if line_ids is None:
+        chosen = [line for line in lines if line.position not in credited]
+        if not chosen:
+            raise ValidationError(_("This invoice has already been credited."))
+        return chosen
+    line_ids = list(line_ids)
+    if not line_ids:
+        raise ValidationError({"lines": _("Choose at least one line to credit.")})
+    if len(set(line_ids)) != len(line_ids):
+        raise ValidationError({"lines": _("A line is listed more than once.")})
+    by_id = {line.pk: line for line in lines}
+    foreign = [str(pk) for pk in line_ids if pk not in by_id]
+    if foreign:
+        raise ValidationError(
+            {
+                "lines": _("Not lines of invoice no. %(number)s: %(lines)s.")
+                % {"number": invoice.number, "lines": ", ".join(foreign)}
+            }
+        )
+    again = sorted(by_id[pk].position for pk in line_ids if by_id[pk].position in credited)
+    if again:
+        raise ValidationError(
+            {
+                "lines": _("Already credited, so they cannot be credited again: line %(lines)s.")
+                % {"lines": ", ".join(map(str, again))}
+            }
+        )
+    return sorted((by_id[pk] for pk in line_ids), key=lambda line: line.position)
 
 
 @transaction.atomic
 def credit_invoice(
-    invoice: Invoice, *, reason: str, rebill_ore: int | None = None
+    invoice: Invoice,
+    *,
+    reason: str,
+    lines=None,
+    rebill_ore: int | None = None,
+    actor=None,
 ) -> tuple[Invoice, Adjustment | None]:
-    """Correct a closed invoice: a credit note for all of it in the first open period, and
-    (if ``rebill_ore`` is given) the right amount re-billed there as an adjustment line."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    """Correct a closed invoice: a numbered credit note for the chosen lines (``lines``:
+    ids of the invoice's lines; every line not yet credited when None) in the first open
+    period after the invoice's, and (if ``rebill_ore`` is given) the right amount, before
+    VAT, re-billed there as an adjustment on the member's invoice. Audited.
+
+    A line is credited at most once. The VAT credited is the invoice's VAT rule applied to
+    everything credited so far (half-up) less the VAT of the earlier credit notes, so the
+    credit notes of an invoice never add up to more than the invoice, to the øre. Refused
+    (nothing saved) for a draft or a credit note, an empty reason, a negative amount, lines
+    of another invoice or lines already credited. A member that has left the partnership
+    is credited like any other."""
+    invoice = Invoice.objects.select_for_update().select_related("period").get(pk=invoice.pk)
     if invoice.kind != Invoice.Kind.INVOICE or not invoice.is_final:
         raise ValidationError(_("Only a closed invoice can be credited."))
-    if invoice.credit_notes.exists():
-        raise ValidationError(_("This invoice has already been credited."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     if rebill_ore is not None and rebill_ore < 0:
         raise ValidationError({"rebill_ore": _("The amount to bill cannot be negative.")})
+    credited, credited_subtotal, credited_vat = _credited_so_far(invoice)
+    chosen = _lines_to_credit(invoice, lines, credited)
+    subtotal = sum(line.amount_ore for line in chosen)
+    vat = credit_note_vat(subtotal, invoice.vat_rate, credited_subtotal, credited_vat)
     period = open_period_for(add_months(invoice.period.month, 1))
+    counter = BillingSettings.objects.select_for_update().get(pk=billing_settings().pk)
     note = Invoice.objects.create(
         period=period,
         organisation_id=invoice.organisation_id,
         kind=Invoice.Kind.CREDIT_NOTE,
         credits=invoice,
-        reason=reason,
+        reason=reason.strip(),
         vat_status=invoice.vat_status,
         vat_rate=invoice.vat_rate,
-        subtotal_ore=invoice.subtotal_ore,
-        vat_ore=invoice.vat_ore,
-        total_ore=invoice.total_ore,
+        subtotal_ore=subtotal,
+        vat_ore=vat,
+        total_ore=subtotal + vat,
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -390,9 +446,13 @@ def credit_invoice(
             pool_id=line.pool_id,
             deployment_id=line.deployment_id,
         )
-        for line in invoice.lines.all()
+        for line in chosen
     )
-    _assign_numbers([note])
+    # Numbered from the same gap-free counter as the invoices; no due date: nothing is paid.
+    note.number, note.issued_on = counter.next_invoice_number, timezone.localdate()
+    note.save(update_fields=["number", "issued_on"])
+    counter.next_invoice_number += 1
+    counter.save(update_fields=["next_invoice_number"])
     adjustment = None
     if rebill_ore is not None:
         adjustment = Adjustment.objects.create(
@@ -401,7 +461,21 @@ def credit_invoice(
             amount_ore=rebill_ore,
             corrects=invoice,
             description=(
-                f"Korrektion af faktura {invoice.number} ({invoice.period.label}): {reason}"
+                f"Korrektion af faktura {invoice.number} ({invoice.period.label}): {reason.strip()}"
             )[:300],
         )
+    audit.record(
+        actor=actor,
+        action="billing.invoice.credited",
+        target=note,
+        organisation=invoice.organisation,
+        changes={
+            "credits": [None, invoice.number],
+            "lines": [None, [line.position for line in chosen]],
+            "total_ore": [None, note.total_ore],
+            "rebill_ore": [None, rebill_ore],
+            "reason": [None, note.reason],
+        },
+    )
+    logger.info("Credit note %s for invoice %s", note.number, invoice.number)
     return note, adjustment

@@ -16,7 +16,10 @@ from rest_framework.response import Response
 from robots.workitems import selectors, services
 from robots.workitems.models import WorkItem, WorkQueue
 from robots.workitems.serializers import (
+    MAX_ITEMS_PER_REQUEST,
     AssignSerializer,
+    ItemCountSerializer,
+    ItemIdsSerializer,
     NoteSerializer,
     ResubmitSerializer,
     WorkItemCreateSerializer,
@@ -26,8 +29,6 @@ from robots.workitems.serializers import (
 )
 from tenants.api import Capable
 from tenants.permissions import Capability
-
-MAX_ITEMS_PER_REQUEST = 1000
 
 
 class MemberSite(Capable):
@@ -46,7 +47,13 @@ class WorkQueueViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The organisation's work queues. Process owners and administrators configure them."""
+    """The organisation's work queues. Process owners and administrators configure them.
+
+    Several of a queue's items at once, as on the queue's page: everyone on the site tries
+    items a robot handed back again (``retry-items``); process owners and administrators
+    delete items no robot is working on (``delete-items``). Either all the named items are
+    changed or none: a refusal names the items in the way.
+    """
 
     serializer_class = WorkQueueSerializer
     permission_classes = [MemberSite]
@@ -56,7 +63,7 @@ class WorkQueueViewSet(
         return selectors.queues()
 
     def get_permissions(self):
-        writes = {"create", "update", "partial_update"}
+        writes = {"create", "update", "partial_update", "delete_items"}
         self.required_capability = (
             Capability.MANAGE_QUEUES if self.action in writes else Capability.VIEW_SITE
         )
@@ -71,6 +78,29 @@ class WorkQueueViewSet(
         serializer.instance = services.update_queue(
             serializer.instance, actor=self.request.user, **serializer.validated_data
         )
+
+    def _chosen(self, request) -> list[WorkItem]:
+        serializer = ItemIdsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return [WorkItem(pk=pk) for pk in serializer.validated_data["items"]]
+
+    @extend_schema(request=ItemIdsSerializer, responses=ItemCountSerializer)
+    @action(detail=True, methods=["post"], url_path="retry-items")
+    def retry_items(self, request, pk=None):
+        """Back to the robots, as new with attempts from zero: only items a robot handed
+        back (business or application exception, abandoned)."""
+        work_queue = self.get_object()
+        count = services.retry_items(work_queue, self._chosen(request), actor=request.user)
+        return Response({"count": count})
+
+    @extend_schema(request=ItemIdsSerializer, responses=ItemCountSerializer)
+    @action(detail=True, methods=["post"], url_path="delete-items")
+    def delete_items(self, request, pk=None):
+        """Delete items with their history, outputs and files; not items a robot is working
+        on. Audited on the queue with the items' references. This cannot be undone."""
+        work_queue = self.get_object()
+        count = services.delete_items(work_queue, self._chosen(request), actor=request.user)
+        return Response({"count": count})
 
 
 # One item (an object) or a list of them. Written out: drf-spectacular cannot put a list

@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -102,8 +104,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         help_text=_(
-            "One row per item. Columns become payload fields; the columns reference, "
-            "priority, deadline and defer_until set the item's own fields."
+            "One row per item, e.g. saved from Excel as “CSV (semikolonsepareret)”. Columns "
+            "become payload fields; the columns reference, priority, deadline and defer_until "
+            "(in Danish: reference, prioritet, frist, udskyd til) set the item's own fields."
         ),
     )
 
@@ -170,9 +173,67 @@ class BulkActionForm(forms.Form):
         return self.people.get(self.cleaned_data.get("user"))
 
 
-class ResubmitForm(forms.Form):
-    payload = payload_field(required=True)
+class ResubmitForm(ParameterFormMixin, forms.Form):
+    """Back to the robot with a corrected payload, field by field: a field for each property
+    of the queue's payload schema if it names them (as a robot's parameters on an order),
+    else one for each field of the item's payload and one to add a field. Text stays text;
+    a value that was a number, a list or an object is edited as JSON."""
+
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, item: WorkItem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original = dict(item.payload or {})
+        schema = item.queue.payload_schema or {}
+        self.schema = None
+        self.keys: dict[str, str] = {}
+        if schema.get("properties"):
+            self.add_parameter_fields(schema)
+            for name in schema["properties"]:
+                if name in self.original:
+                    self.initial.setdefault(f"param_{name}", self.original[name])
+        else:
+            for index, (key, value) in enumerate(self.original.items()):
+                text = isinstance(value, str)
+                self.keys[f"field_{index}"] = key
+                self.fields[f"field_{index}"] = forms.CharField(
+                    label=key,
+                    required=False,
+                    initial=value if text else json.dumps(value, ensure_ascii=False),
+                    help_text="" if text else _("A JSON value (a number, true/false, a list)."),
+                )
+            self.fields["new_name"] = forms.CharField(
+                label=_("New field: name"), required=False, max_length=200
+            )
+            self.fields["new_value"] = forms.CharField(label=_("New field: value"), required=False)
+        self.fields["note"] = self.fields.pop("note")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, key in self.keys.items():
+            raw = cleaned.get(name, "")
+            if raw and not isinstance(self.original[key], str):
+                try:
+                    cleaned[name] = json.loads(raw)
+                except ValueError:
+                    self.add_error(name, _("Not a valid JSON value."))
+        if cleaned.get("new_value") and not cleaned.get("new_name"):
+            self.add_error("new_name", _("Name the new field."))
+        return cleaned
+
+    def payload(self) -> dict:
+        """The corrected payload: fields left empty are left out."""
+        if self.schema:
+            kept = {k: v for k, v in self.original.items() if k not in self.schema["properties"]}
+            return {**kept, **self.parameters()}
+        payload = {
+            key: self.cleaned_data[name]
+            for name, key in self.keys.items()
+            if self.cleaned_data[name] not in ("", None)
+        }
+        if self.cleaned_data.get("new_name"):
+            payload[self.cleaned_data["new_name"]] = self.cleaned_data["new_value"]
+        return payload
 
 
 class HandleForm(forms.Form):

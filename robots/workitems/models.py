@@ -179,10 +179,12 @@ class WorkItem(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [
-            # The reserve query: next new item of a queue, by priority then age.
+            # The reserve query: next new item of a queue, by priority then age then id, all
+            # in the index's order, so a reserve reads one entry: without the id, items
+            # added together (one upload, one time) were all read and sorted each time.
             models.Index(
-                fields=["queue", "status", "-priority", "created_at"],
-                name="workitem_reserve_idx",
+                fields=["queue", "status", "-priority", "created_at", "id"],
+                name="workitem_reserve_order_idx",
             ),
             models.Index(fields=["status", "finished_at"], name="workitem_status_finished_idx"),
         ]

@@ -144,3 +144,20 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     class Meta(WorkItemSerializer.Meta):
         fields = [*WorkItemSerializer.Meta.fields, "files", "outputs"]
         read_only_fields = fields
+
+
+# The most items one bulk request names (as many as one request may add).
+MAX_ITEMS_PER_REQUEST = 1000
+
+
+class ItemIdsSerializer(serializers.Serializer):
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=MAX_ITEMS_PER_REQUEST,
+        help_text="The ids of the queue's items to act on: all of them, or none.",
+    )
+
+
+class ItemCountSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many items were changed.")

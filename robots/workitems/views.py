@@ -339,7 +339,7 @@ class ItemDetailView(WorkItemsView):
             "files": list(selectors.files_of(item)),
             "outputs": selectors.outputs_of(item),
             "history": history_of(item),
-            "resubmit_form": resubmit_form or ResubmitForm(initial={"payload": item.payload or {}}),
+            "resubmit_form": resubmit_form or ResubmitForm(item=item),
             "handle_form": HandleForm(auto_id="handle_%s"),
         }
         return render(request, self.template_name, context, status=status)
@@ -350,13 +350,13 @@ class ItemDetailView(WorkItemsView):
     def post(self, request, pk):
         item = selectors.item(pk)
         if "resubmit" in request.POST:
-            form = ResubmitForm(request.POST)
+            form = ResubmitForm(request.POST, item=item)
             if form.is_valid():
                 try:
                     services.resubmit(
                         item,
                         actor=request.user,
-                        payload=form.cleaned_data["payload"],
+                        payload=form.payload(),
                         note=form.cleaned_data["note"],
                     )
                 except ValidationError as error:

@@ -100,8 +100,28 @@ function wrapTables(root) {
   });
 }
 
+// A schedule chosen as people say it (robots.forms.ScheduleFieldsMixin): the kind's select
+// names, per kind, the fields that kind uses (data-schedule-fields); the others are hidden
+// while it is chosen. Without JavaScript every field shows, its label saying when it counts.
+function showScheduleFields(select) {
+  const fields = JSON.parse(select.dataset.scheduleFields);
+  const shown = fields[select.value] || [];
+  new Set(Object.values(fields).flat()).forEach(function (name) {
+    const group = select.form.querySelector('[data-field="' + name + '"]');
+    if (group) {
+      group.hidden = !shown.includes(name);
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   wrapTables(document);
+  document.querySelectorAll("select[data-schedule-fields]").forEach(function (select) {
+    showScheduleFields(select);
+    select.addEventListener("change", function () {
+      showScheduleFields(select);
+    });
+  });
 });
 window.addEventListener("resize", function () {
   document.querySelectorAll(".rk-table-scroll").forEach(markScrolling);

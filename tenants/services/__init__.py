@@ -338,3 +338,25 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> None:
         raise PermissionDenied(_("You can only revoke your own tokens."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def close_site(*, organisation: Organisation, actor) -> Organisation:
+    """Close a member's site to its people (it has left the partnership; audited). Its rows
+    and schema stay; the office keeps reading its billing on the office console."""
+    if organisation.is_office:
+        raise ValidationError(_("The office's own site cannot be closed."))
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not organisation.is_active:
+        return organisation
+    organisation.is_active = False
+    # save() (not update()) so the cached host → organisation lookup is dropped at once.
+    organisation.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor,
+        action="tenants.organisation.site_closed",
+        target=organisation,
+        organisation=organisation,
+        changes={"is_active": [True, False]},
+    )
+    return organisation

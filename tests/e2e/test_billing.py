@@ -1,7 +1,8 @@
 # ruff: noqa: F811
-"""Finance closes a month in the browser: previews the invoices, closes the period while a
-real Celery worker runs the close and the page's progress bar follows it, then downloads the
-numbered invoices as a PDF zip and the tables as XLSX."""
+"""Finance closes a month in the browser: previews the invoices, closes the period (after
+confirming what will happen) while a real Celery worker runs the close and the page's
+progress bar follows it, then downloads the numbered invoices as a PDF zip and the tables
+as XLSX."""
 
 import io
 import zipfile
@@ -51,8 +52,17 @@ def test_finance_closes_a_month_and_downloads_its_invoices(
     assert page.locator("[data-testid=preview-changes] tbody tr").count() == 3
     assert page.locator("section[data-invoice]").count() == 3
 
+    # Closing asks first, naming what will happen; cancelling changes nothing.
     page.click("form[action$='/close/'] button[type=submit]")
-    page.wait_for_load_state()
+    dialog = page.get_by_role("dialog")
+    assert "3 invoices (as at the last preview) will be numbered" in dialog.inner_text()
+    assert "2025-03" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert not dialog.is_visible()
+    assert Period.objects.get(pk=period.pk).progress == 0
+    page.click("form[action$='/close/'] button[type=submit]")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Close the period").click()
     assert page.locator("#close-progress progress").is_visible()
     # htmx polls the progress bar; the page itself is not reloaded while the worker closes.
     page.evaluate("window.notReloaded = true")

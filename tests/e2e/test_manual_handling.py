@@ -4,7 +4,6 @@ reasons, takes one item, corrects its payload and sends it back to the robot, re
 another and closes the rest in bulk. Then the uploads page: a small malformed CSV is read by
 a real Celery worker while the page shows its progress, and the refused rows by line."""
 
-import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -134,9 +133,12 @@ def test_staff_handle_business_exceptions_by_hand(page, site_url, aarhus, make_u
     page.click("[data-testid=handle-form] button[name=action][value=assign_me]")
     page.wait_for_load_state()
     assert "sagsbehandler" in page.locator("dl.rk-facts").inner_text()
-    corrected = {"lejemål": "12-101", "afdeling": "12", "lejer": "Jens Hansen"}
+    # A field per payload field, filled in, and one to add a field: no JSON to write.
     resubmit = page.locator("[data-testid=resubmit-form]")
-    resubmit.locator("textarea[name=payload]").fill(json.dumps(corrected, ensure_ascii=False))
+    assert resubmit.get_by_label("lejemål").input_value() == "12-101"
+    assert resubmit.locator("textarea").count() == 0
+    resubmit.get_by_label("Nyt felt: navn").fill("lejer")
+    resubmit.get_by_label("Nyt felt: værdi").fill("Jens Hansen")
     resubmit.locator("input[name=note]").fill("Lejer tilføjet")
     resubmit.locator("button[name=resubmit]").click()
     page.wait_for_load_state()
@@ -190,7 +192,7 @@ def test_staff_handle_business_exceptions_by_hand(page, site_url, aarhus, make_u
             (Status.IN_PROGRESS, Status.BUSINESS_EXCEPTION, None),
         ]
         first = items["L-1"]
-        assert first.payload == corrected
+        assert first.payload == {"lejemål": "12-101", "afdeling": "12", "lejer": "Jens Hansen"}
         assert first.assigned_to_id == staff.pk
         assert (first.attempts, first.outcome, first.finished_at) == (0, "", None)
         assert history(first) == [

@@ -84,20 +84,39 @@ def test_member_orders_a_robot_and_the_office_activates_it(
     page.context.clear_cookies()
     sign_in(page, site_url(aarhus, "/accounts/login/"), "per@aarhus.dk")
     assert page.locator("[data-testid=unread]").inner_text() == "1"
-    page.goto(site_url(aarhus, f"/orders/{order.pk}/"))
+    # The process owner's start page lists the order waiting for their approval.
+    waiting = page.locator(f"[data-testid=awaiting-approval] li[data-order='{order.pk}']")
+    assert "Svar på lejetilbud" in waiting.inner_text()
+    assert "du er procesejer" in waiting.inner_text()
+    waiting.locator("a").click()
+    page.wait_for_load_state()
     click_action(page, "approve")
+    page.goto(site_url(aarhus, "/"))
+    assert page.locator("[data-testid=awaiting-approval]").count() == 0
 
     page.context.clear_cookies()
     sign_in(page, site_url(office, "/accounts/login/"), "udvikler@robotkontor.dk")
     page.goto(site_url(office, "/orders/"))
     page.click(f"[data-order='{order.pk}'] a")
     page.wait_for_load_state()
-    for action in ("accept", "start_test", "activate"):
+    for action in ("accept", "start_test"):
         click_action(page, action)
+    # In test, the primary button activates the order.
+    primary = page.locator("[data-testid=order-actions] .button-primary")
+    assert primary.count() == 1 and primary.inner_text() == "Aktivér"
+    primary.click()
+    page.wait_for_load_state()
     assert page.locator("[data-testid=order-status]").get_attribute("data-status") == "active"
 
     page.context.clear_cookies()
     sign_in(page, site_url(aarhus, "/accounts/login/"), "mette@aarhus.dk")
+    # The order leads to its deployment's own page.
+    page.goto(site_url(aarhus, f"/orders/{order.pk}/"))
+    page.click("[data-testid=order-deployment]")
+    page.wait_for_load_state()
+    order.refresh_from_db()
+    assert page.url.endswith(f"/deployments/{order.deployment_id}/")
+    assert page.locator("[data-testid=deployment-status]").get_attribute("data-status") == "active"
     page.goto(site_url(aarhus, "/deployments/"))
     rows = page.locator("[data-testid=deployment-table] tbody tr[data-deployment]")
     assert rows.count() == 1

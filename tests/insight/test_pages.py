@@ -261,7 +261,23 @@ def test_a_member_without_runs_and_an_open_month_say_so_in_words(
     assert 'data-figure="success">–<' in html and 'data-figure="manual">–<' in html
     # This month is not closed: preliminary, in the alert and in its row.
     alert = html.split('data-testid="preliminary"')[1].split("</div>")[0]
-    assert f"Foreløbigt: {this:%Y-%m}" in alert and "er ikke afsluttet endnu" in alert
+    month_name = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ][this.month - 1]
+    assert f"Foreløbigt: {month_name} {this.year}" in alert and "er ikke afsluttet endnu" in alert
+    # The month table names its months: "december 2026", never "2026-12".
+    assert f'<th scope="row">{month_name} {this.year}' in html
     row = html.split(f'data-month="{this:%Y-%m}"')[1].split("</tr>")[0]
     assert "(foreløbig)" in row
     # On the office, the member without runs is listed with dashes, not as an error.

@@ -182,3 +182,40 @@ def test_list_pages_keep_a_constant_query_count(
         activate(place())
     assert _queries(client, url) == few
     assert Deployment.objects.count() == 6
+
+
+def test_the_process_owner_s_start_page_lists_the_orders_waiting_for_their_approval(
+    owner_client, staff_client, place, staff
+):
+    first, second = place(), place()
+    home = owner_client.get("/")
+    assert [order.pk for order in home.context["awaiting_approval"]] == [first.pk, second.pk]
+    html = home.content.decode()
+    assert (
+        f'href="/orders/{first.pk}/"' in html
+        and "Bestillinger, der venter på din godkendelse" in html
+    )
+    # Staff do not approve: nothing waits for them.
+    assert staff_client.get("/").context["awaiting_approval"] == []
+    owner_client.post(f"/orders/{first.pk}/action/", {"action": "approve"})
+    assert [o.pk for o in owner_client.get("/").context["awaiting_approval"]] == [second.pk]
+
+
+def test_an_order_in_test_offers_activate_first_and_then_links_to_its_deployment(
+    operator_client, owner_client, place
+):
+    order = place()
+    owner_client.post(f"/orders/{order.pk}/action/", {"action": "approve"})
+    for action in ("accept", "start_test"):
+        operator_client.post(f"/orders/{order.pk}/action/", {"action": action})
+    page = operator_client.get(f"/orders/{order.pk}/")
+    assert page.context["primary_action"] == "activate"
+    html = page.content.decode()
+    primary = html.index("button-primary")
+    assert html[primary : html.index("</button>", primary)].endswith("Aktivér")
+    operator_client.post(f"/orders/{order.pk}/action/", {"action": "activate"})
+    deployment = Deployment.objects.get()
+    for client in (operator_client, owner_client):
+        html = client.get(f"/orders/{order.pk}/").content.decode()
+        assert f'href="/deployments/{deployment.pk}/"' in html
+        assert client.get(f"/deployments/{deployment.pk}/").status_code == 200

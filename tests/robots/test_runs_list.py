@@ -136,7 +136,7 @@ def test_the_filtered_runs_export_as_csv(
         "Kørsel",
         "Idriftsættelse",
         "Medlem",
-        "Trigger",
+        "Udløser",
         "Status",
         "Sat i kø",
         "Startet",

@@ -5,13 +5,15 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from billing import demo as billing_demo
 from billing import services as billing
-from billing.models import Invoice, Period, RateCard
+from billing.models import Invoice, MemberTerm, Period, RateCard
 from catalog.models import RobotVersion
 from insight import demo as insight_demo
 from insight import selectors as insight_selectors
 from insight.models import MonthlyValue
 from intake.models import Idea
+from members.lifecycle import selectors as members_selectors
 from orders.models import Order
 from robots.models import Deployment
 from robots.workitems.models import WorkQueue
@@ -41,9 +43,13 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     output = capsys.readouterr().out
     assert "http://aarhus.localhost:8000/" in output and "admin@robotkontor.dk" in output
     kinds = Organisation.objects.values_list("kind", flat=True)
-    assert sorted(kinds).count("municipality") == 4
+    # Seven members, and Horsens Kommune, which joined on the 11th of this month.
+    assert sorted(kinds).count("municipality") == 5
     assert sorted(kinds).count("housing") == 3
-    assert KeyFigure.objects.filter(kind="population").count() == 4
+    assert KeyFigure.objects.filter(kind="population").count() == 5
+    horsens = Organisation.objects.get(slug="horsens")
+    assert MemberTerm.objects.get(organisation=horsens).joined_on.day == 11
+    assert members_selectors.can_order_robots(members_selectors.checklist(horsens))
     assert KeyFigure.objects.filter(kind="housing_units").count() == 3
     assert RobotVersion.objects.filter(status="production").count() == 8
     # Orders and ideas in every stage, so every page has something to show.
@@ -70,7 +76,21 @@ def test_demo_partnership_loads_once_and_a_second_load_changes_nothing(capsys):
     period = billing.get_period(billing.month_of(timezone.localdate()))
     assert period.pools.count() == 4 and RateCard.objects.count() == 1
     preview = billing.preview_period(period)
-    assert Invoice.objects.filter(period=period).count() == 7, preview
+    assert Invoice.objects.filter(period=period, kind="invoice").count() == 8, preview
+    # Lejerbo joined in the middle of last month: last month's pool lines state the days.
+    last_month = billing_demo.add_months(period.month, -1)
+    lejerbo = Invoice.objects.get(period__month=last_month, organisation__slug="lejerbo")
+    month_days = lejerbo.period.days
+    days = month_days - billing_demo.JOINED_MID_MONTH[1] + 1
+    line = lejerbo.lines.filter(kind="pool_share").first().description
+    assert f"medlem {days} af {month_days} dage" in line
+    # One of last month's lines is credited; half of it is billed again this month.
+    note = Invoice.objects.get(kind="credit_note")
+    assert (note.period, note.credits.period.month, note.lines.count()) == (period, last_month, 1)
+    adjustment = period.invoices.get(organisation__slug="aarhus", kind="invoice").lines.get(
+        kind="adjustment"
+    )
+    assert adjustment.amount_ore == note.lines.get().amount_ore // 2
     # Half a year of history, billed and closed, and a business case on the value pages.
     assert Period.objects.filter(status="closed").count() == insight_demo.MONTHS
     aab = insight_selectors.member_insight(

@@ -4,6 +4,7 @@ from billing import demo as billing_demo
 from catalog import demo as catalog_demo
 from insight import demo as insight_demo
 from intake import demo as intake_demo
+from members.lifecycle import demo as members_demo
 from orders import demo as orders_demo
 from robots.workitems import demo as workitems_demo
 from tenants import demo
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         items = workitems_demo.load()
         pools = billing_demo.load()
         history = insight_demo.load()
+        credit_note = billing_demo.add_credit_note()
+        joined = members_demo.load()
         self.stdout.write(self.style.SUCCESS("Demo partnership ready. Sign in with:"))
         for url, email, role in logins:
             self.stdout.write(f"  {url:<32} {email:<28} {role}")
@@ -35,4 +38,14 @@ class Command(BaseCommand):
         if history:
             self.stdout.write(
                 f"Added half a year of run history and closed {history} months of billing."
+            )
+        if credit_note:
+            self.stdout.write(
+                f"Credited a line of invoice no. {credit_note.credits.number} with credit note"
+                f" no. {credit_note.number}."
+            )
+        if joined:
+            self.stdout.write(
+                f"Added Horsens Kommune, a member since {joined} (admin@horsens.dk), "
+                "with its data-processing agreement."
             )

@@ -11,8 +11,10 @@ from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name
 
 from core.tasks import isolated_row
+from robots.models import Job
 from robots.workitems.models import (
     WorkItem,
     WorkItemEvent,
@@ -61,7 +63,7 @@ WITH picked AS (
     SELECT i.id FROM {item} i
     WHERE i.queue_id = %(queue)s AND i.status = %(new)s
       AND (i.defer_until IS NULL OR i.defer_until <= %(now)s)
-      {of_deployment}
+      {of_deployment} {job_runs}
     ORDER BY i.priority DESC, i.created_at ASC, i.id ASC
     LIMIT 1
     FOR UPDATE OF i SKIP LOCKED
@@ -84,17 +86,40 @@ _OF_DEPLOYMENT = (
     "AND EXISTS (SELECT FROM {queue} q"
     " WHERE q.id = i.queue_id AND q.deployment_id = %(deployment)s)"
 )
+# The run still holds the item's robot's token, checked in the statement that acts for it: a
+# robot's job may be known from an earlier call (``robots.selectors.known_running_job``).
+_JOB_RUNS = (
+    "AND EXISTS (SELECT FROM {job} j"
+    " WHERE j.id = %(job)s AND j.token_hash = %(token_hash)s AND j.status = %(running)s)"
+)
+
+
+def _job_runs(job) -> tuple[str, dict]:
+    """The ``_JOB_RUNS`` clause and its parameters for a robot's ``job`` (a
+    ``robots.selectors.RunningJob`` with its token hash); nothing for any other caller."""
+    token_hash = getattr(job, "token_hash", "")
+    if not token_hash:
+        return "", {}
+    job_table = f"{connection.ops.quote_name(get_public_schema_name())}.{Job._meta.db_table}"
+    return _JOB_RUNS.format(job=job_table), {
+        "token_hash": token_hash,
+        "running": Job.Status.RUNNING,
+    }
 
 
 def _reserve(
-    *, queue_id, job_id, now, schema_name: str | None = None, deployment_id=None
+    *, queue_id, job_id, now, schema_name: str | None = None, deployment_id=None, job=None
 ) -> WorkItem | None:
     tables = _tables(schema_name)
     of_deployment = "" if deployment_id is None else _OF_DEPLOYMENT.format(**tables)
+    job_runs, job_parameters = _job_runs(job)
     found = list(
         WorkItem.objects.raw(
-            _RESERVE_SQL.format(**tables, columns=_ITEM_COLUMNS, of_deployment=of_deployment),
-            {
+            _RESERVE_SQL.format(
+                **tables, columns=_ITEM_COLUMNS, of_deployment=of_deployment, job_runs=job_runs
+            ),
+            job_parameters
+            | {
                 "queue": queue_id,
                 "deployment": deployment_id,
                 "new": Status.NEW,
@@ -121,13 +146,16 @@ def reserve_next(queue: WorkQueue, *, job_id: int | None = None, now=None) -> Wo
 def reserve_for_job(job, queue_id: int, *, now=None) -> WorkItem | None:
     """``reserve_next`` for a robot's call: the queue must be one of the running ``job``'s
     deployment, in its member's schema, read without switching the connection to it. None
-    when there is no item to work on now, or no such queue (the caller tells which)."""
+    when there is no item to work on now, or no such queue (the caller tells which).
+    ``job`` is a ``Job`` or a ``robots.selectors.RunningJob``; with the latter's token hash,
+    also None when the job no longer runs with that token."""
     return _reserve(
         queue_id=queue_id,
         job_id=job.pk,
         now=now or timezone.now(),
-        schema_name=job.organisation.schema_name,
+        schema_name=job.schema_name,
         deployment_id=job.deployment_id,
+        job=job,
     )
 
 
@@ -223,6 +251,7 @@ WITH released AS (
     WHERE i.id = %(item)s AND q.id = i.queue_id AND q.deployment_id = %(deployment)s
       AND i.status = %(in_progress)s AND i.reserved_by_job = %(job)s
       AND (%(attempt)s::integer IS NULL OR i.attempts = %(attempt)s::integer)
+      {job_runs}
     RETURNING {columns}
 ), logged AS (
     INSERT INTO {event} (item_id, at, from_status, to_status, actor_id, message)
@@ -245,8 +274,10 @@ def release_for_job(
 ) -> WorkItem | None:
     """A running ``job``'s robot reports ``done`` or ``business_exception`` on the item it
     reserved and still works on, in its member's schema without switching the connection to
-    it: one statement. None when that is not the case: the caller then goes through
-    ``release``, which handles every other case (and says why it refuses)."""
+    it: one statement. None when that is not the case, or (with a
+    ``robots.selectors.RunningJob``'s token hash) the job no longer runs with that token: the
+    caller then goes through ``release``, which handles every other case (and says why it
+    refuses)."""
     if outcome not in FINISHING_OUTCOMES:
         return None
     message = shortened_reason(message)
@@ -254,10 +285,14 @@ def release_for_job(
         problems = payload_problems(WorkQueue(), output, name="output")
         if problems:
             raise ValidationError({"output": problems})
+    job_runs, job_parameters = _job_runs(job)
     found = list(
         WorkItem.objects.raw(
-            _RELEASE_SQL.format(**_tables(job.organisation.schema_name), columns=_ITEM_COLUMNS),
-            {
+            _RELEASE_SQL.format(
+                **_tables(job.schema_name), columns=_ITEM_COLUMNS, job_runs=job_runs
+            ),
+            job_parameters
+            | {
                 "item": item_id,
                 "deployment": job.deployment_id,
                 "job": job.pk,

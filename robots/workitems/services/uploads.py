@@ -2,8 +2,10 @@
 checked when it arrives, then read in the background by a task, batch by batch).
 
 Columns become payload fields, except ``reference``, ``priority``, ``deadline`` and
-``defer_until``, which set the item's own fields. CSV may be separated by semicolons (as
-Danish spreadsheets write it) or commas, UTF-8 with or without a byte order mark. Line
+``defer_until`` (in Danish ``reference``, ``prioritet``, ``frist`` and ``udskyd til``), which
+set the item's own fields. CSV may be separated by semicolons (as Danish spreadsheets write
+it) or commas, UTF-8 with or without a byte order mark, or Windows-1252 (what Danish Excel
+writes as "CSV (semikolonsepareret)"). Dates may be written the Danish way. Line
 numbers are the file's own (the header is line 1), so a member can find a refused row.
 """
 
@@ -35,6 +37,24 @@ from tenants.models import Organisation
 logger = logging.getLogger(__name__)
 
 ITEM_COLUMNS = ("reference", "priority", "deadline", "defer_until")
+# The item's own columns by their Danish names too; names are compared in lower case with
+# underscores as spaces ("Udskyd til", "defer_until").
+COLUMN_NAMES = {
+    "reference": "reference",
+    "priority": "priority",
+    "prioritet": "priority",
+    "deadline": "deadline",
+    "frist": "deadline",
+    "defer until": "defer_until",
+    "udskyd til": "defer_until",
+    "ikke før": "defer_until",
+}
+
+
+def item_column(name: str) -> str | None:
+    """Which of the item's own fields a column sets, if any."""
+    return COLUMN_NAMES.get(" ".join(name.lower().replace("_", " ").split()))
+
 
 Row = tuple[int, list]  # (line number, cells)
 
@@ -52,12 +72,20 @@ def _format_of(file_name: str, content: bytes) -> str:
 
 
 def _csv_text(content: bytes) -> str:
+    """UTF-8 (with or without a byte order mark), else Windows-1252: what Danish Excel's
+    "CSV (semikolonsepareret)" writes."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError(
-            _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
-        ) from None
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                _(
+                    "The file is neither UTF-8 nor Windows-1252 text. Save it as "
+                    "“CSV UTF-8” or “CSV (semikolonsepareret)” and upload it again."
+                )
+            ) from None
     if "\x00" in text:
         raise ValidationError(_("The file is not a text file."))
     return text
@@ -154,6 +182,10 @@ def inspect(file_name: str, content: bytes) -> tuple[str, list[str]]:
 # --- One row into an item -------------------------------------------------------------------
 
 
+# 31-12-2026, 31.12.2026 or 31/12/2026, optionally with a time: 31.12.2026 08:30 (or 08.30).
+DANISH_DATE = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?:[ T](\d{1,2})[:.](\d{2}))?")
+
+
 def _datetime(value) -> datetime:
     if isinstance(value, datetime):
         moment = value
@@ -165,11 +197,14 @@ def _datetime(value) -> datetime:
         if moment is None:
             day = parse_date(text)
             if day is None:
-                match = re.fullmatch(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})", text)
+                match = DANISH_DATE.fullmatch(text)
                 if not match:
                     raise ValueError(text)
                 day = date(int(match[3]), int(match[2]), int(match[1]))
-            moment = datetime.combine(day, time())
+                at = time(int(match[4]), int(match[5])) if match[4] else time()
+            else:
+                at = time()
+            moment = datetime.combine(day, at)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment
@@ -213,20 +248,21 @@ def to_item_row(queue: WorkQueue, header: list[str], line: int, cells: list):
     for name, value in zip(header, cells, strict=False):
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        key = name.lower()
+        key = item_column(name)
         if key == "reference":
             row.reference = str(_json_value(value))
         elif key == "priority":
             try:
                 row.priority = int(str(_json_value(value)))
             except ValueError:
-                problems.append(_("priority: must be a whole number"))
+                problems.append(_("%(column)s: must be a whole number") % {"column": name.strip()})
         elif key in ("deadline", "defer_until"):
             try:
                 setattr(row, key, _datetime(value))
             except (ValueError, OverflowError):
                 problems.append(
-                    _("%(column)s: not a date (use YYYY-MM-DD or DD-MM-YYYY)") % {"column": key}
+                    _("%(column)s: not a date (use YYYY-MM-DD or DD-MM-YYYY)")
+                    % {"column": name.strip()}
                 )
         else:
             row.payload[name] = _typed(_json_value(value), properties.get(name) or {})

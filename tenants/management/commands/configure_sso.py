@@ -1,8 +1,8 @@
-from allauth.socialaccount.models import SocialApp
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from tenants.models import Organisation
+from tenants.services.sso import configure_sso
 
 
 class Command(BaseCommand):
@@ -20,26 +20,25 @@ class Command(BaseCommand):
         parser.add_argument("--server-url", default="", help="OIDC issuer URL")
         parser.add_argument("--metadata-url", default="", help="SAML IdP metadata URL")
 
-    @transaction.atomic
     def handle(self, *args, slug, provider, name, client_id, secret, server_url, metadata_url, **o):
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None or organisation.is_office:
             raise CommandError(f"No member organisation with slug {slug!r}.")
-        if provider == "openid_connect":
-            if not (client_id and secret and server_url):
-                raise CommandError("OpenID Connect needs --client-id, --secret and --server-url.")
-            settings = {"organisation": slug, "server_url": server_url}
-        else:
-            if not metadata_url:
-                raise CommandError("SAML needs --metadata-url.")
-            settings = {
-                "organisation": slug,
-                "idp": {"entity_id": client_id or metadata_url, "metadata_url": metadata_url},
-            }
-        _app, created = SocialApp.objects.update_or_create(
-            provider=provider,
-            provider_id=f"{slug}-{provider.replace('_', '-')}",
-            defaults={"name": name, "client_id": client_id, "secret": secret, "settings": settings},
-        )
+        try:
+            _app, created = configure_sso(
+                organisation=organisation,
+                provider=provider,
+                name=name,
+                client_id=client_id,
+                secret=secret,
+                server_url=server_url,
+                metadata_url=metadata_url,
+            )
+        except ValidationError as error:
+            if provider == "openid_connect":
+                raise CommandError(
+                    "OpenID Connect needs --client-id, --secret and --server-url."
+                ) from error
+            raise CommandError("SAML needs --metadata-url.") from error
         verb = "Added" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} {name} ({provider}) on {slug}'s site."))

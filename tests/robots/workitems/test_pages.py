@@ -197,6 +197,43 @@ def test_bulk_actions_read_back_the_ids_the_page_prints_above_ten_thousand(
         assert set(WorkItem.objects.values_list("status", flat=True)) == {Status.CLOSED}
 
 
+def test_a_queue_with_a_schema_resubmits_through_its_fields_and_json_values_stay_typed(
+    aarhus, staff_client
+):
+    schema = {
+        "type": "object",
+        "properties": {
+            "lejemål": {"type": "string", "title": "Lejemål"},
+            "rum": {"type": "integer"},
+        },
+        "required": ["lejemål"],
+    }
+    with schema_context(aarhus.schema_name):
+        typed = services.create_queue(name="Med skema", payload_schema=schema)
+        loose = services.create_queue(name="Uden skema")
+        first = hand_back(typed, "S-1", payload={"lejemål": "1-1", "rum": 2, "ekstra": "bevares"})
+        second = hand_back(loose, "S-2", payload={"antal": 3, "navn": "Å"})
+    page = staff_client.get(f"/queues/items/{first.pk}/")
+    assert page.context["resubmit_form"].fields["param_lejemål"].label == "Lejemål"
+    done = staff_client.post(
+        f"/queues/items/{first.pk}/", {"resubmit": "1", "param_lejemål": "1-2", "param_rum": "4"}
+    )
+    assert done.status_code == 302
+    fields = staff_client.get(f"/queues/items/{second.pk}/").context["resubmit_form"].fields
+    named = {field.label: name for name, field in fields.items()}
+    values = {named["navn"]: "Å", "new_name": "by", "new_value": "Aarhus", "resubmit": "1"}
+    not_json = staff_client.post(f"/queues/items/{second.pk}/", {**values, named["antal"]: "tre"})
+    assert not_json.status_code == 400
+    assert named["antal"] in not_json.context["resubmit_form"].errors
+    done = staff_client.post(f"/queues/items/{second.pk}/", {**values, named["antal"]: "4"})
+    assert done.status_code == 302
+    with schema_context(aarhus.schema_name):
+        first.refresh_from_db()
+        second.refresh_from_db()
+    assert first.payload == {"lejemål": "1-2", "rum": 4, "ekstra": "bevares"}
+    assert second.payload == {"antal": 4, "navn": "Å", "by": "Aarhus"}
+
+
 def test_an_item_is_resubmitted_with_an_edited_payload_and_shows_its_history(
     aarhus, queue, staff_client
 ):
@@ -207,12 +244,17 @@ def test_an_item_is_resubmitted_with_an_edited_payload_and_shows_its_history(
     assert "Lejer findes ikke i EG Bolig" in page.content.decode()
     assert len(page.context["history"]) == 3
 
-    refused = staff_client.post(url, {"resubmit": "1", "payload": '{"adresse": "x"}'})
-    assert refused.status_code == 400 and "payload" in refused.context["resubmit_form"].errors
-    not_json = staff_client.post(url, {"resubmit": "1", "payload": "{lejemål"})
-    assert not_json.status_code == 400
+    # A field for each field of the payload (the queue's schema names none), no JSON box.
+    form = page.context["resubmit_form"]
+    assert form.fields["field_0"].label == "lejemål" and "payload" not in form.fields
+    assert 'name="field_0" value="forkert"' in page.content.decode()
+    # Emptied, the field is left out, and the queue's schema refuses the payload.
+    refused = staff_client.post(url, {"resubmit": "1", "field_0": "", "new_name": "adresse"})
+    assert refused.status_code == 400 and refused.context["resubmit_form"].non_field_errors()
+    nameless = staff_client.post(url, {"resubmit": "1", "field_0": "x", "new_value": "y"})
+    assert nameless.status_code == 400 and "new_name" in nameless.context["resubmit_form"].errors
 
-    done = staff_client.post(url, {"resubmit": "1", "payload": '{"lejemål": "12-101"}'})
+    done = staff_client.post(url, {"resubmit": "1", "field_0": "12-101"})
     assert done.status_code == 302
     with schema_context(aarhus.schema_name):
         item.refresh_from_db()

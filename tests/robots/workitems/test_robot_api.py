@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -17,6 +19,7 @@ from robots.runlogs.models import JobLogLine
 from robots.services import jobs
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemFile, WorkQueue
+from robots.workitems.robot_api import RobotItemSerializer
 from tenants.services import site_host
 
 pytestmark = pytest.mark.django_db
@@ -415,3 +418,58 @@ def test_only_the_run_that_reserved_an_item_releases_it_and_its_message_is_maske
     assert answer["reason"] == "Login med *** afvist"
     assert item_in(aarhus, item).reason == "Login med *** afvist"
     redaction.forget_all_secrets()
+
+
+def test_a_reserve_and_a_release_each_take_one_statement(office, aarhus, running, queue):
+    """The calls a robot makes for every item: after its first call, the job is known and
+    the reserve or the release, with the item's history, is one statement that also checks
+    the job still runs with the token; the answer is the documented item."""
+    _job, token = running
+    client = job_client(office, token)
+    reserve = f"/api/v1/robot/work-queues/{queue.pk}/reserve/"
+    first, second = add(aarhus, queue, reference="A"), add(aarhus, queue, reference="B")
+    client.post(reserve)  # the site and the job are looked up once
+    done = {"outcome": "done"}
+    client.post(f"/api/v1/robot/work-items/{first.pk}/release/", done, "application/json")
+    with CaptureQueriesContext(connection) as reserving:
+        reserved = client.post(reserve).json()
+    with CaptureQueriesContext(connection) as releasing:
+        released = client.post(
+            f"/api/v1/robot/work-items/{second.pk}/release/",
+            {"outcome": "done", "output": {"sag": "12-3"}},
+            "application/json",
+        ).json()
+    assert (len(reserving), len(releasing)) == (1, 1)
+    assert (reserved["id"], reserved["status"]) == (second.pk, "in_progress")
+    with schema_context(aarhus.schema_name):
+        item = WorkItem.objects.get(pk=second.pk)
+        assert released == RobotItemSerializer(item).data
+        assert (item.status, item.output) == (Status.DONE, {"sag": "12-3"})
+        item.status, item.outcome, item.output = Status.IN_PROGRESS, "", None
+        assert reserved == RobotItemSerializer(item).data
+
+
+@pytest.mark.parametrize("end", ["complete", "fail_over"])
+def test_a_known_job_that_ended_reserves_and_releases_nothing(
+    office, aarhus, running, runner, queue, end
+):
+    job, token = running
+    client = job_client(office, token)
+    reserve = f"/api/v1/robot/work-queues/{queue.pk}/reserve/"
+    held, waiting = add(aarhus, queue, reference="A"), add(aarhus, queue, reference="B")
+    assert client.post(reserve).json()["id"] == held.pk  # the job is known from now on
+    if end == "complete":
+        jobs.complete(runner, job.pk, succeeded=True)
+    else:  # the lease ran out and the job was requeued: a new token is handed out with it
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, token_hash="")
+    response = client.post(reserve)
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == (
+        "Unknown job token, or the job is no longer running."
+    )
+    release = f"/api/v1/robot/work-items/{held.pk}/release/"
+    for outcome in ("done", "application_exception"):
+        response = client.post(release, {"outcome": outcome}, "application/json")
+        assert response.status_code == 401
+    assert item_in(aarhus, waiting).status == Status.NEW
+    assert item_in(aarhus, held).outcome == ""

@@ -3,7 +3,6 @@ people, resubmitted, resolved, closed, abandoned, erased."""
 
 import threading
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from robots.selectors import RunningJob
 from robots.workitems import services
 from robots.workitems.models import WorkItem, WorkItemEvent, WorkQueue
 
@@ -300,7 +300,12 @@ def test_concurrent_robots_never_get_the_same_item(aarhus, make_deployment, way)
     def robot(n):
         try:
             if way == "reserve_for_job":  # the robot API's way: from the public schema
-                job = SimpleNamespace(pk=n, organisation=aarhus, deployment_id=deployment.pk)
+                job = RunningJob(
+                    pk=n,
+                    deployment_id=deployment.pk,
+                    schema_name=aarhus.schema_name,
+                    first_work_item=None,
+                )
                 start.wait()
                 while (item := services.reserve_for_job(job, queue.pk)) is not None:
                     taken[n].append(item.pk)

@@ -73,6 +73,29 @@ def test_a_csv_keeps_the_valid_rows_and_reports_the_invalid_ones_by_line(
     assert bytes(Upload.objects.get().content) == b""  # the file is not kept
 
 
+def test_what_danish_excel_writes_by_default_is_read_with_danish_column_names(
+    in_aarhus, make_queue
+):
+    """Excel's "CSV (semikolonsepareret)": Windows-1252, semicolons, CRLF, Danish headers and
+    dates; the item's own columns by their Danish names, whatever their case."""
+    queue = make_queue(payload_schema=SCHEMA)
+    content = (
+        "Reference;lejemål;husleje;Prioritet;Frist;Udskyd til\r\n"
+        "Æ-1;12-101;6500;7;24.12.2026;01-12-2026 08:30\r\n"
+        "Ø-2;Søndergade 3;7000;høj;;\r\n"
+    ).encode("cp1252")
+    upload = upload_and_read(queue, "lejemål.csv", content)
+    assert upload.rows_valid == 1
+    assert [(error["line"], error["message"]) for error in upload.errors] == [
+        (3, "Prioritet: must be a whole number")  # the column as the file names it
+    ]
+    item = WorkItem.objects.get()
+    assert item.reference == "Æ-1" and item.priority == 7
+    assert item.payload == {"lejemål": "12-101", "husleje": 6500}
+    assert timezone.localtime(item.deadline).date() == date(2026, 12, 24)
+    assert timezone.localtime(item.defer_until) == timezone.make_aware(datetime(2026, 12, 1, 8, 30))
+
+
 def test_a_comma_separated_file_without_bom_works(in_aarhus, make_queue):
     queue = make_queue()
     upload = upload_and_read(queue, "x.csv", b"navn,alder\nAnna,41\nBo,39\n")
@@ -123,7 +146,8 @@ def test_ten_thousand_rows(in_aarhus, make_queue):
     ("name", "content", "message"),
     [
         ("items.pdf", b"%PDF-1.7", "Upload a CSV file (.csv) or an Excel workbook (.xlsx)."),
-        ("items.csv", "navn;by\nSøren;Århus\n".encode("cp1252"), "The file is not UTF-8 text."),
+        # Neither UTF-8 nor Windows-1252 (0x81 is unassigned there).
+        ("items.csv", b"navn;by\n\x81\x8d;x\n", "The file is neither UTF-8 nor Windows-1252"),
         ("items.csv", b"", "The file is empty."),
         ("items.csv", b"\n\n;;\n", "The file has no header row."),
         ("items.csv", b"navn;;by\nA;B;C\n", "Every column in the header row must have a name."),
