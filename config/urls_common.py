@@ -5,7 +5,7 @@ from django.urls import include, path
 from catalog.views import AuditTrailView
 from config.views import HomeView, favicon
 from robots import views as robots_views
-from tenants import views
+from tenants import accessibility, views
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -52,6 +52,11 @@ urlpatterns = [
     path("audit/", AuditTrailView.as_view(), name="audit_trail"),
     path("governance/", include("governance.urls")),
     path("insight/", include("insight.urls")),
+    path(
+        "accessibility/",
+        accessibility.StatementView.as_view(),
+        name="accessibility_statement",
+    ),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/badge/",

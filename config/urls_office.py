@@ -4,13 +4,18 @@ from django.urls import include, path
 
 from config.urls_common import urlpatterns as common
 from robots import views as robots_views
-from tenants import views
+from tenants import accessibility, views
 
 urlpatterns = [
     *common,
     path("billing/stripe/", include("billing.stripe_urls")),
     path("billing/", include("billing.urls")),
     path("members/", include("members.urls")),
+    path(
+        "accessibility/edit/",
+        accessibility.StatementEditView.as_view(),
+        name="accessibility_statement_edit",
+    ),
     path("runners/", robots_views.RunnerListView.as_view(), name="runners"),
     path("runners/<int:pk>/token/", robots_views.RunnerTokenView.as_view(), name="runner_token"),
     path("jobs/<int:pk>/stop/", robots_views.JobStopView.as_view(), name="job_stop"),

@@ -47,3 +47,47 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+
+class AccessibilityStatement(models.Model):
+    """The platform's accessibility statement (webtilgængelighedsloven), in the structure of
+    the statements on was.digst.dk: compliance status, what is not accessible, how to give
+    feedback, the enforcement procedure and when it was prepared. One row, edited by the
+    office's administrators and shown on every site without signing in."""
+
+    class Compliance(models.TextChoices):
+        FULL = "full", _("The site is fully compliant with the requirements")
+        PARTIAL = "partial", _("The site is partially compliant with the requirements")
+        NONE = "none", _("The site is not compliant with the requirements")
+
+    compliance = models.CharField(
+        _("compliance status"),
+        max_length=10,
+        choices=Compliance.choices,
+        default=Compliance.PARTIAL,
+    )
+    non_accessible_content = models.TextField(
+        _("non-accessible content"),
+        blank=True,
+        help_text=_("What is not accessible, why, and which accessible alternatives there are."),
+    )
+    feedback_email = models.EmailField(
+        _("feedback e-mail"),
+        blank=True,
+        help_text=_("Where users report accessibility problems. Empty: the office's e-mail."),
+    )
+    feedback_phone = models.CharField(_("feedback phone"), max_length=30, blank=True)
+    assessment = models.TextField(
+        _("how the site was assessed"),
+        blank=True,
+        help_text=_("For example: a self-assessment with automated tests and manual checks."),
+    )
+    prepared_on = models.DateField(_("statement prepared on"))
+    reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("accessibility statement")
+
+    def __str__(self) -> str:
+        return str(_("Accessibility statement"))

@@ -51,6 +51,55 @@ document.addEventListener(
   true,
 );
 
+// Wide tables scroll inside one kind of container (.rk-table-scroll) instead of widening the
+// page (WCAG 1.4.10, reflow at 320 px). A container that does scroll can be reached and
+// scrolled by keyboard: tabindex="0", role="region", named by the table's caption or the
+// heading before it.
+function tableName(table) {
+  if (table.caption) {
+    return table.caption.textContent.trim();
+  }
+  let node = table.parentElement;
+  while (node && node !== document.body) {
+    let sibling = node.previousElementSibling;
+    while (sibling) {
+      if (/^H[1-6]$/.test(sibling.tagName)) {
+        return sibling.textContent.trim();
+      }
+      sibling = sibling.previousElementSibling;
+    }
+    node = node.parentElement;
+  }
+  return document.title.split("·")[0].trim();
+}
+
+function markScrolling(wrapper) {
+  const scrolls = wrapper.scrollWidth > wrapper.clientWidth + 1;
+  if (scrolls) {
+    wrapper.setAttribute("tabindex", "0");
+    wrapper.setAttribute("role", "region");
+    wrapper.setAttribute("aria-label", wrapper.dataset.name);
+  } else {
+    wrapper.removeAttribute("tabindex");
+    wrapper.removeAttribute("role");
+    wrapper.removeAttribute("aria-label");
+  }
+}
+
+function wrapTables(root) {
+  root.querySelectorAll("main table").forEach(function (table) {
+    let wrapper = table.parentElement;
+    if (!wrapper.classList.contains("rk-table-scroll")) {
+      wrapper = document.createElement("div");
+      wrapper.className = "rk-table-scroll";
+      table.parentNode.insertBefore(wrapper, table);
+      wrapper.appendChild(table);
+    }
+    wrapper.dataset.name = tableName(table);
+    markScrolling(wrapper);
+  });
+}
+
 // A schedule chosen as people say it (robots.forms.ScheduleFieldsMixin): the kind's select
 // names, per kind, the fields that kind uses (data-schedule-fields); the others are hidden
 // while it is chosen. Without JavaScript every field shows, its label saying when it counts.
@@ -66,10 +115,22 @@ function showScheduleFields(select) {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
+  wrapTables(document);
   document.querySelectorAll("select[data-schedule-fields]").forEach(function (select) {
     showScheduleFields(select);
     select.addEventListener("change", function () {
       showScheduleFields(select);
     });
   });
+});
+window.addEventListener("resize", function () {
+  document.querySelectorAll(".rk-table-scroll").forEach(markScrolling);
+});
+document.addEventListener("htmx:afterSettle", function (event) {
+  wrapTables(event.target.closest("main") ? event.target : document);
+  // A form sent with htmx and answered with errors: its summary takes the focus, as on a page.
+  const summary = event.target.querySelector('[data-module="error-summary"]');
+  if (summary && window.DKFDS) {
+    new window.DKFDS.ErrorSummary(summary).init();
+  }
 });

@@ -89,7 +89,8 @@ def test_a_rate_card_with_a_bad_amount_is_refused(client):
     }
     response = client.post("/billing/rate-cards/", card, **EN)
     assert response.status_code == 400
-    assert response.content.decode().count("Enter a number.") == 2
+    # Each field says so (and the error summary at the top links to both).
+    assert response.content.decode().count("Error:</span> Enter a number.") == 2
     assert 'value="1.2.3"' in response.content.decode()
     assert not RateCard.objects.exists()
 

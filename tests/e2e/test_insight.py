@@ -44,6 +44,7 @@ def test_member_and_office_dashboards_show_the_figures_in_charts_and_tables(
 ):
     make_user("ejer@aarhus.dk", aarhus, Role.PROCESS_OWNER)
     sign_in(page, site_url(aarhus, "/accounts/login/"), "ejer@aarhus.dk")
+    page.click("nav [data-nav=member] li:has(a[href='/insight/']) .submenu > button")
     page.click("nav [data-nav=member] a[href='/insight/']")
     page.wait_for_load_state()
     page.goto(site_url(aarhus, "/insight/?year=2026&quarter=4"))

@@ -115,7 +115,8 @@ def test_staff_handle_business_exceptions_by_hand(page, site_url, aarhus, make_u
 
     # The manual handling list: every handed-back item, then only business exceptions of
     # department 12 (a search on a payload field).
-    page.click("a[href='/manual/']")
+    page.click("ul.rk-nav li:has(a[href='/manual/']) .submenu > button")  # its menu section
+    page.click("ul.rk-nav a[href='/manual/']")
     page.wait_for_load_state()
     assert set(shown_items(page)) == {"L-1", "L-2", "L-3", "L-4", "L-5", "L-6"}
     filter_list(page, status=Status.BUSINESS_EXCEPTION, search="afdeling=12")
