@@ -78,6 +78,17 @@ def _plan(is_office: bool, can) -> list[tuple[str, list[tuple[str, str, bool]]]]
             [
                 ("organisation_list", _("Organisations"), is_office),
                 ("members:member_list", _("Members"), is_office and billing),
+                ("members:register", _("Data-processing register"), is_office and billing),
+                (
+                    "members:data_list",
+                    _("Members' data"),
+                    is_office and can(Capability.EXPORT_MEMBER_DATA),
+                ),
+                (
+                    "member_data:data",
+                    _("Our data"),
+                    not is_office and can(Capability.EXPORT_MEMBER_DATA),
+                ),
                 ("people", _("People"), not is_office),
                 (
                     "accessibility_statement_edit",
