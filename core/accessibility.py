@@ -4,6 +4,7 @@ save it, audited."""
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.models import AccessibilityStatement
@@ -17,12 +18,18 @@ FIELDS = (
     "prepared_on",
     "reviewed_on",
 )
+# What the default statement names as not accessible, until an administrator writes it.
+KNOWN_NON_ACCESSIBLE = _(
+    "The API documentation (/api/docs/) is Swagger UI, a tool for developers: some of its "
+    "controls are nested and some of its text has too little contrast. The same description "
+    "of the API is available as an OpenAPI document at /api/schema/."
+)
 
 
 def statement() -> AccessibilityStatement:
     """The saved statement, or an unsaved default prepared today."""
     return AccessibilityStatement.objects.first() or AccessibilityStatement(
-        prepared_on=timezone.localdate()
+        prepared_on=timezone.localdate(), non_accessible_content=str(KNOWN_NON_ACCESSIBLE)
     )
 
 
