@@ -47,11 +47,6 @@ def member_admin(aarhus, make_user):
 
 
 @pytest.fixture
-def office_admin(office, make_user):
-    return make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
-
-
-@pytest.fixture
 def member_api(aarhus, member_admin):
     return token_client(aarhus, member_admin)
 

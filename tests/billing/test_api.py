@@ -23,11 +23,6 @@ MARCH = date(2025, 3, 1)
 
 
 @pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
-@pytest.fixture
 def closed_march(aarhus, odense):
     services.create_rate_card(
         name="Takster 2025",

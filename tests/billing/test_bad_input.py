@@ -8,17 +8,11 @@ import pytest
 
 from billing import services
 from billing.models import CostPool, RateCard
-from tenants.models import Role
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/billing/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 DA = {"HTTP_ACCEPT_LANGUAGE": "da"}
-
-
-@pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
 
 
 @pytest.fixture

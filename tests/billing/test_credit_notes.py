@@ -45,11 +45,6 @@ def march(partnership):
     return aarhus, bolig
 
 
-@pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
 def line(invoice: Invoice, name: str) -> InvoiceLine:
     """The invoice's line of a pool (by its name) or of staff hours ("staff_hours")."""
     return next(

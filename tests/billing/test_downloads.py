@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
-@pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
 def disposition(response) -> str:
     return response["Content-Disposition"]
 

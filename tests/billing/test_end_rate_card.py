@@ -18,11 +18,6 @@ DA = {"HTTP_ACCEPT_LANGUAGE": "da"}
 
 
 @pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
-@pytest.fixture
 def card(db):
     return services.create_rate_card(
         name="Takster 2025",

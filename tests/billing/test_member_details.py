@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from billing.exports import peppol
 from core.models import AuditEvent
-from tenants.models import Organisation, Role
+from tenants.models import Organisation
 from tenants.services import MEMBER_DETAIL_FIELDS
 from tests.billing.test_example_partnership import partnership  # noqa: F401
 from tests.billing.test_exports import closed  # noqa: F401
@@ -19,11 +19,6 @@ from tests.billing.test_exports import closed  # noqa: F401
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 NS = {"cbc": peppol.CBC, "cac": peppol.CAC}
-
-
-@pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
 
 
 def details_of(organisation: Organisation, **changes) -> dict:

@@ -21,16 +21,6 @@ MARCH = date(2025, 3, 1)
 
 
 @pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
-@pytest.fixture
-def office_admin(office, make_user):
-    return make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
-
-
-@pytest.fixture
 def period(db):
     return services.get_period(MARCH)
 

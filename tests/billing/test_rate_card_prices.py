@@ -19,11 +19,6 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
-def finance(office, make_user):
-    return make_user("finance@robotkontor.dk", office, Role.FINANCE)
-
-
-@pytest.fixture
 def client(office, finance, site_client):
     return site_client(office, finance)
 

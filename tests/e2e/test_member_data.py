@@ -15,7 +15,7 @@ from members.data import services as data
 from members.models import ErasureReceipt
 from tests.e2e.conftest import sign_in
 from tests.e2e.test_manual_handling import htmx_is_served
-from tests.members.data.conftest import leaver, office_admin  # noqa: F401
+from tests.members.data.conftest import leaver  # noqa: F401
 from tests.members.data.shared_folders import _same_folders, shared_folders  # noqa: F401
 from tests.test_worker import worker, worker_process  # noqa: F401
 

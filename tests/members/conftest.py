@@ -24,10 +24,5 @@ def join_fields(slug: str, cvr: str) -> dict:
 
 
 @pytest.fixture
-def office_admin(office, make_user):
-    return make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
-
-
-@pytest.fixture
 def finance(office, make_user):
     return make_user("okonomi@robotkontor.dk", office, Role.FINANCE)

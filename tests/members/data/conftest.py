@@ -99,8 +99,3 @@ def leaver(office, make_user, orderable, operator, rate_card) -> Leaver:
     left = make_leaver(make_user, orderable, operator)
     left.period = close_march()
     return left
-
-
-@pytest.fixture
-def office_admin(office, make_user):
-    return make_user("admin@robotkontor.dk", office, Role.OFFICE_ADMIN)
